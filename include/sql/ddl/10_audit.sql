@@ -1,0 +1,32 @@
+-- One row per landing file that a load looked at: what came in and what became of it.
+-- status: loaded (its rows are in core), superseded (a later file for the period replaced it),
+-- rejected (the file or the period's load was refused; core is unchanged).
+CREATE TABLE IF NOT EXISTS audit.batches (
+    batch_id             VARCHAR(36) PRIMARY KEY,
+    source               VARCHAR(40)  NOT NULL,
+    period               VARCHAR(10)  NOT NULL,
+    file_name            VARCHAR(500) NOT NULL,
+    file_sha256          CHAR(64)     NOT NULL,
+    run_id               VARCHAR(250),
+    status               VARCHAR(20)  NOT NULL,
+    rows_read            BIGINT       NOT NULL,
+    rows_loaded          BIGINT       NOT NULL,
+    rows_rejected        BIGINT       NOT NULL,
+    expectation_results  TEXT,
+    message              TEXT,
+    started_at           TIMESTAMP    NOT NULL,
+    finished_at          TIMESTAMP    NOT NULL,
+    CONSTRAINT batches_accounted CHECK (rows_read = rows_loaded + rows_rejected)
+);
+
+-- One row per failed check of a rejected input row (a row can fail several checks).
+-- value holds only contract columns: personal data is never read, so it cannot land here.
+CREATE TABLE IF NOT EXISTS audit.rejected_rows (
+    batch_id     VARCHAR(36)  NOT NULL,
+    file_name    VARCHAR(500) NOT NULL,
+    source_row   BIGINT       NOT NULL,
+    column_name  VARCHAR(100),
+    value        VARCHAR(200),
+    reason       VARCHAR(500) NOT NULL,
+    check_name   VARCHAR(100) NOT NULL
+);

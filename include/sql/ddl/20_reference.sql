@@ -1,0 +1,34 @@
+-- Reference dimensions, each version valid over [valid_from, valid_to); valid_to NULL = still valid.
+CREATE TABLE IF NOT EXISTS core.dim_unit (
+    unit_code     VARCHAR(10)  NOT NULL,
+    unit_name     VARCHAR(200) NOT NULL,
+    unit_level    VARCHAR(10)  NOT NULL,   -- province, district, commune
+    unit_type     VARCHAR(50),
+    parent_code   VARCHAR(10),
+    valid_from    DATE         NOT NULL,
+    valid_to      DATE,
+    PRIMARY KEY (unit_code, valid_from)
+);
+
+CREATE TABLE IF NOT EXISTS core.dim_agency (
+    agency_code   VARCHAR(40)  NOT NULL,
+    agency_name   VARCHAR(300) NOT NULL,
+    agency_kind   VARCHAR(10)  NOT NULL,   -- so_nganh, huyen, xa
+    unit_code     VARCHAR(10)  NOT NULL,
+    valid_from    DATE         NOT NULL,
+    valid_to      DATE,
+    PRIMARY KEY (agency_code, valid_from)
+);
+
+CREATE TABLE IF NOT EXISTS core.dim_procedure (
+    procedure_code  VARCHAR(20)  NOT NULL,
+    procedure_name  VARCHAR(500) NOT NULL,
+    field           VARCHAR(200),
+    service_level   VARCHAR(12)  NOT NULL,  -- toan_trinh, mot_phan, khong
+    has_fee         BOOLEAN      NOT NULL,
+    handled_at      VARCHAR(10)  NOT NULL,  -- tinh, huyen, xa
+    agency_code     VARCHAR(40),            -- the responsible department, for tinh procedures
+    valid_from      DATE         NOT NULL,
+    valid_to        DATE,
+    PRIMARY KEY (procedure_code, valid_from)
+);

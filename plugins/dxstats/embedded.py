@@ -1,0 +1,41 @@
+"""The embedded set-up: a project-local Airflow home with SQLite metadata, for one machine.
+
+Only defaults: anything already in the environment (another AIRFLOW_HOME, a PostgreSQL
+metadata database) wins, so the same commands run against a real deployment's settings.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dxstats.settings import PROJECT_ROOT
+
+
+def airflow_defaults() -> dict[str, str]:
+    """Environment defaults that make ``airflow`` use this checkout's DAGs and a local home."""
+    home = Path(os.environ.get("AIRFLOW_HOME", PROJECT_ROOT / "var" / "airflow"))
+    return {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "GX_ANALYTICS_ENABLED": "False",
+    }
+
+
+def use_embedded_airflow() -> None:
+    """Apply the defaults to this process; call before anything imports airflow."""
+    for key, value in airflow_defaults().items():
+        os.environ.setdefault(key, value)
+    Path(os.environ["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+
+
+def migrate_metadata() -> None:
+    """Create or upgrade Airflow's metadata database (idempotent)."""
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run([str(airflow), "db", "migrate"], check=True, stdout=subprocess.DEVNULL)

@@ -1,0 +1,31 @@
+"""Read the filing indicators of a half-year from ``mart.filing_indicators``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dxstats.periods import HalfYear
+from dxstats.settings import SQL_DIR
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dxstats.warehouse import Warehouse
+
+SCOPE_ORDER = {"province": 0, "agency_kind": 1, "agency": 2}
+
+
+def filing_indicators(warehouse: Warehouse, half_year: HalfYear) -> pd.DataFrame:
+    """Every scope's row for the half-year: province first, then agency kinds, then agencies."""
+    sql = (SQL_DIR / "mart" / "queries" / "filing_indicators_for_half_year.sql").read_text(encoding="utf-8")
+    frame = warehouse.frame(sql, half_year=str(half_year))
+    order = frame["scope"].map(SCOPE_ORDER)
+    return frame.assign(_order=order).sort_values(["_order", "agency_kind", "agency_code"]).drop(columns="_order")
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """UTF-8 with BOM, so spreadsheet programs show Vietnamese names correctly."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    return path

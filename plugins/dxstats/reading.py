@@ -1,0 +1,245 @@
+"""The one reader for landing files: CSV (any declared encoding) and XLSX (first sheet).
+
+It keeps only the contract's columns, so personal data in a source file is never held in
+memory, and returns every value as text with the row number a person would see in the file
+(the header is row 1). Typing and checking happen later; here a file is either readable or
+it is rejected whole with a :class:`SourceFileError` that says where and why.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dxstats.contracts import Contract, normalise_header
+from dxstats.errors import SourceFileError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+log = logging.getLogger(__name__)
+
+ROW = "source_row"
+SUPPORTED = (".csv", ".xlsx")
+
+
+@dataclass
+class CellProblem:
+    """A value the reader could not take as data (an XLSX formula, for instance)."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class RawTable:
+    """A file's contract columns as text, with the file row number of each record."""
+
+    path: Path
+    frame: pd.DataFrame
+    dropped_columns: list[str]
+    problems: list[CellProblem] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.frame)
+
+
+def read_table(path: Path, contract: Contract, *, encoding: str = "utf-8", delimiter: str = ",") -> RawTable:
+    """Read one landing file into a :class:`RawTable`, or raise :class:`SourceFileError`."""
+    if path.suffix.lower() not in SUPPORTED:
+        raise SourceFileError(path, f"unsupported file type {path.suffix!r}; expected one of {SUPPORTED}")
+    if path.stat().st_size == 0:
+        raise SourceFileError(path, "the file is empty (0 bytes); expected a header row and data rows")
+    if path.suffix.lower() == ".xlsx":
+        table = _read_xlsx(path, contract)
+    else:
+        table = _read_csv(path, contract, encoding, delimiter)
+    if table.rows_read == 0:
+        raise SourceFileError(path, "the file has a header but no data rows")
+    if table.dropped_columns:
+        log.info("%s: dropped %d columns not in the %s contract: %s", path.name,
+                 len(table.dropped_columns), contract.source, ", ".join(table.dropped_columns))
+    return table
+
+
+def map_header(path: Path, header: list[str], contract: Contract) -> tuple[dict[int, str], list[str]]:
+    """Match a file's header to the contract: {position: column name}, and the unknown columns."""
+    lookup = contract.header_lookup()
+    positions: dict[int, str] = {}
+    dropped: list[str] = []
+    for position, text in enumerate(header):
+        name = lookup.get(_normalise(text))
+        if name is None:
+            dropped.append(str(text))
+        elif name in positions.values():
+            raise SourceFileError(path, f"column {name!r} appears twice in the header", row=1)
+        else:
+            positions[position] = name
+    missing = [c for c in contract.columns if c.required and c.name not in positions.values()]
+    if missing:
+        wanted = ", ".join(f"{c.source_name} ({c.name})" for c in missing)
+        raise SourceFileError(path, f"missing required columns: {wanted}; found: {', '.join(map(str, header))}", row=1)
+    return positions, dropped
+
+
+def _normalise(text: Any) -> str:
+    return normalise_header("" if text is None else str(text))
+
+
+def _read_csv(path: Path, contract: Contract, encoding: str, delimiter: str) -> RawTable:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    codec = codecs.lookup(encoding).name
+    _check_encoding(path, codec)
+    header = _csv_header(path, codec, delimiter)
+    positions, dropped = map_header(path, header, contract)
+    names = [f"c{i}" for i in range(len(header))]
+    wanted = {names[i]: name for i, name in positions.items()}
+    try:
+        arrow = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, encoding=_arrow_encoding(codec)),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=list(wanted),
+                column_types={n: pa.string() for n in wanted},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise _locate_csv_problem(path, codec, delimiter, len(header)) from exc
+    frame = arrow.rename_columns([wanted[n] for n in arrow.column_names]).to_pandas()
+    if _arrow_encoding(codec) != "utf8":
+        # Legacy Vietnamese code pages write tone marks as combining characters; store them composed.
+        frame = frame.apply(lambda column: column.str.normalize("NFC"))
+    return _finish(path, frame, contract, dropped)
+
+
+def _arrow_encoding(codec: str) -> str:
+    # Arrow reads UTF-8 natively (and skips a BOM); other encodings are transcoded by Python.
+    return "utf8" if codec in ("utf-8", "utf-8-sig") else codec
+
+
+def _csv_header(path: Path, codec: str, delimiter: str) -> list[str]:
+    with open(path, "rb") as handle:
+        first = handle.readline()
+    try:
+        text = first.decode("utf-8-sig" if codec in ("utf-8", "utf-8-sig") else codec)
+    except UnicodeDecodeError as exc:
+        raise SourceFileError(path, f"the header is not valid {codec} (byte {exc.start}); "
+                                    "declare the file's encoding in the source config", row=1) from exc
+    header = next(csv.reader([text], delimiter=delimiter), [])
+    if not any(h.strip() for h in header):
+        raise SourceFileError(path, "the first line is blank; expected the header row", row=1)
+    return [h.strip() for h in header]
+
+
+def _check_encoding(path: Path, codec: str) -> None:
+    """Decode the whole file, columns we drop included: a wrong encoding means a wrong export.
+
+    Streams in blocks, and names the row of the first bad byte without echoing its content
+    (it may be personal data).
+    """
+    decoder = codecs.getincrementaldecoder(codec)()
+    consumed, newlines = 0, 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                row = newlines + block.count(b"\n", 0, max(exc.start, 0)) + 1
+                raise SourceFileError(path, f"not valid {codec} (byte {consumed + exc.start} of the file); "
+                                            "declare the file's encoding in the source config", row=row) from exc
+            consumed += len(block)
+            newlines += block.count(b"\n")
+
+
+def _locate_csv_problem(path: Path, codec: str, delimiter: str, width: int) -> SourceFileError:
+    """Find the first misshapen row, without echoing its content (it may be personal)."""
+    with open(path, encoding=codec, newline="") as text:
+        reader = csv.reader(text, delimiter=delimiter)
+        for record in reader:
+            if reader.line_num > 1 and len(record) != width:
+                return SourceFileError(path, f"row has {len(record)} fields, expected {width} "
+                                             "(a truncated or misquoted file?)", row=reader.line_num)
+    return SourceFileError(path, "the CSV could not be parsed (unbalanced quotes?)")
+
+
+def _read_xlsx(path: Path, contract: Contract) -> RawTable:
+    import zipfile
+
+    import openpyxl
+    import pandas as pd
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise SourceFileError(path, f"not a readable XLSX workbook ({type(exc).__name__})") from exc
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [("" if v is None else str(v)).strip() for v in next(rows, ())]
+        if not any(header):
+            raise SourceFileError(path, "the first sheet's first row is blank; expected the header row", row=1)
+        positions, dropped = map_header(path, header, contract)
+        records, problems = _xlsx_records(rows, positions)
+    finally:
+        workbook.close()
+    frame = pd.DataFrame(records, columns=[*positions.values(), ROW])
+    table = _finish(path, frame, contract, dropped)
+    table.problems = problems
+    return table
+
+
+def _xlsx_records(rows: Any, positions: dict[int, str]) -> tuple[list[list[Any]], list[CellProblem]]:
+    records: list[list[Any]] = []
+    problems: list[CellProblem] = []
+    for number, values in enumerate(rows, start=2):
+        if all(v is None or v == "" for v in values):
+            continue
+        record = []
+        for position, name in positions.items():
+            value = values[position] if position < len(values) else None
+            text = _cell_text(value)
+            if text.startswith("="):
+                problems.append(CellProblem(number, name, text, "a formula, not a value; export values only"))
+            record.append(text)
+        record.append(number)
+        records.append(record)
+    return records, problems
+
+
+def _cell_text(value: Any) -> str:
+    """An XLSX cell as the text a CSV export would carry."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _finish(path: Path, frame: pd.DataFrame, contract: Contract, dropped: list[str]) -> RawTable:
+    """Strip values, add absent optional columns and the file row number."""
+    for name in frame.columns:
+        if name != ROW:
+            frame[name] = frame[name].str.strip()
+    for column in contract.columns:
+        if column.name not in frame.columns:
+            frame[column.name] = ""
+    if ROW not in frame.columns:
+        frame[ROW] = range(2, len(frame) + 2)
+    return RawTable(path=path, frame=frame[[*contract.names, ROW]], dropped_columns=dropped)
+

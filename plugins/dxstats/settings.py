@@ -1,0 +1,116 @@
+"""Where things are and which warehouse to use.
+
+Settings come from the environment (or, for the warehouse, an Airflow connection), never
+from code, so the same DAGs run on the bundled sample and on a department's own files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SQL_DIR = PROJECT_ROOT / "include" / "sql"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+TIMEZONE = "Asia/Ho_Chi_Minh"
+WAREHOUSE_CONN_ID = "warehouse"
+
+
+def _path_setting(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def landing_dir() -> Path:
+    """Root of the landing folder: files arrive at ``<landing>/<source>/<period>/``."""
+    return _path_setting("DXSTATS_LANDING_DIR", PROJECT_ROOT / "data" / "sample" / "landing")
+
+
+def reference_dir() -> Path:
+    """Folder of agency and procedure reference files."""
+    return _path_setting("DXSTATS_REFERENCE_DIR", PROJECT_ROOT / "data" / "sample" / "reference")
+
+
+def units_file() -> Path:
+    """Administrative units (GSO codes) that facts are checked against."""
+    return _path_setting(
+        "DXSTATS_UNITS_FILE", PROJECT_ROOT / "data" / "reference" / "tien_giang_units_2022.csv"
+    )
+
+
+def outbox_dir() -> Path:
+    """Where generated report files are written."""
+    return _path_setting("DXSTATS_OUTBOX_DIR", PROJECT_ROOT / "var" / "outbox")
+
+
+def default_duckdb_path() -> Path:
+    """The embedded warehouse file used when nothing else is configured."""
+    return _path_setting("DXSTATS_DUCKDB_PATH", PROJECT_ROOT / "var" / "warehouse.duckdb")
+
+
+def warehouse_url() -> str:
+    """SQLAlchemy URL of the warehouse.
+
+    Order: ``DXSTATS_WAREHOUSE_URL``; else the Airflow connection ``warehouse`` if one is
+    defined; else the embedded DuckDB file. The URL may carry a password, so callers log
+    it only through :func:`safe_url`.
+    """
+    explicit = os.environ.get("DXSTATS_WAREHOUSE_URL")
+    if explicit:
+        return explicit
+    from_airflow = _url_from_airflow_connection(WAREHOUSE_CONN_ID)
+    if from_airflow:
+        return from_airflow
+    return f"duckdb:///{default_duckdb_path()}"
+
+
+def _url_from_airflow_connection(conn_id: str) -> str | None:
+    """Build a SQLAlchemy URL from an Airflow connection, or None when it is not defined."""
+    try:
+        from airflow.sdk import BaseHook
+        from airflow.sdk.exceptions import AirflowNotFoundException
+    except ImportError:  # the package is also used outside Airflow (benchmarks, scripts)
+        return None
+    try:
+        conn = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        return None
+    return connection_to_url(conn.conn_type, conn.host, conn.port, conn.login, conn.password, conn.schema)
+
+
+def connection_to_url(
+    conn_type: str,
+    host: str | None,
+    port: int | None,
+    login: str | None,
+    password: str | None,
+    schema: str | None,
+) -> str:
+    """Translate Airflow connection fields into a SQLAlchemy URL for our two engines."""
+    from sqlalchemy.engine import URL
+
+    if conn_type in ("postgres", "postgresql"):
+        url = URL.create(
+            "postgresql+psycopg",
+            username=login or None,
+            password=password or None,
+            host=host or None,
+            port=port or None,
+            database=schema or None,
+        )
+        return url.render_as_string(hide_password=False)
+    if conn_type == "duckdb":
+        return f"duckdb:///{host or schema or default_duckdb_path()}"
+    raise ValueError(
+        f"Airflow connection {WAREHOUSE_CONN_ID!r} has type {conn_type!r}; expected 'postgres' or 'duckdb'"
+    )
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password masked, for logs."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

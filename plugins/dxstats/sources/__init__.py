@@ -1,0 +1,1 @@
+"""One module per source: its column contract and how its files are found."""

@@ -1,0 +1,43 @@
+"""The one-stop public-service portal's filing exports (DESIGN §3, ``portal``).
+
+One row per filing, one export per month under ``<landing>/portal/<YYYY-MM>/``.
+"""
+
+from __future__ import annotations
+
+from dxstats.contracts import Column, Contract
+
+SOURCE = "portal"
+
+#: Decree 42/2022 levels, and the legacy 1–4 levels older exports still use.
+SERVICE_LEVELS = {
+    "toan_trinh": "toan_trinh",
+    "mot_phan": "mot_phan",
+    "khong": "khong",
+    "4": "toan_trinh",
+    "3": "mot_phan",
+    "2": "khong",
+    "1": "khong",
+}
+
+CONTRACT = Contract(
+    source=SOURCE,
+    columns=(
+        Column("filing_id", "ma_ho_so", "code"),
+        Column("procedure_code", "ma_tthc", "code"),
+        Column("service_level", "muc_do_dvc", "enum", values=SERVICE_LEVELS),
+        Column("agency_code", "ma_co_quan", "code"),
+        Column("unit_code", "ma_dvhc", "code"),
+        Column("channel", "kenh", "int"),
+        Column("received_at", "ngay_tiep_nhan", "timestamp"),
+        Column("due_at", "ngay_hen_tra", "timestamp"),
+        Column("finished_at", "ngay_ket_thuc_xu_ly", "timestamp"),
+        Column("status", "trang_thai", "int"),
+        Column("has_fee", "co_phi", "bool"),
+        Column("paid_online", "thanh_toan_truc_tuyen", "bool"),
+        Column("digitised", "so_hoa", "bool"),
+        Column("e_result", "ket_qua_dien_tu", "bool"),
+        Column("synced", "dong_bo_dvcqg", "bool"),
+    ),
+    personal=("chu_ho_so", "so_giay_to", "so_dien_thoai", "dia_chi", "email"),
+)

@@ -1,0 +1,46 @@
+"""The bodies of DAG tasks: plain functions that turn package results into Airflow's terms.
+
+A refused input is not going to fix itself on retry, so it fails the task without retries
+(AirflowFailException); anything else (a database that is down) fails normally and retries.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def prepare_warehouse() -> dict[str, int]:
+    """Create or update the warehouse schema and reload the reference dimensions."""
+    from dxstats.reference import load_reference
+    from dxstats.warehouse import Warehouse
+
+    warehouse = Warehouse()
+    try:
+        log.info("warehouse: %r", warehouse)
+        warehouse.create_schema()
+        return dict(load_reference(warehouse).__dict__)
+    finally:
+        warehouse.close()
+
+
+def ingest_portal(data_interval_start: datetime, run_id: str) -> dict[str, Any]:
+    """Ingest the portal's exports for the month the run's data interval starts in."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from dxstats.errors import BatchRejected
+    from dxstats.ingest import ingest_portal_month
+    from dxstats.periods import Month
+    from dxstats.warehouse import Warehouse
+
+    month = Month.of(data_interval_start)
+    warehouse = Warehouse()
+    try:
+        return ingest_portal_month(month, run_id, warehouse).as_dict()
+    except BatchRejected as exc:
+        raise AirflowFailException(str(exc)) from exc
+    finally:
+        warehouse.close()

@@ -1,0 +1,133 @@
+"""Run a source's Great Expectations suite on a typed batch and split good rows from bad.
+
+Suites are JSON in ``expectations/<source>.json``. An expectation whose ``meta.scope`` is
+``table`` rejects the whole batch when it fails; every other expectation rejects only the
+rows it names, which land in ``audit.rejected_rows`` with the expectation's ``meta.reason``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dxstats.normalise import REJECTION_COLUMNS
+from dxstats.reading import ROW
+from dxstats.settings import EXPECTATIONS_DIR
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ValidationOutcome:
+    """What a suite said about a batch."""
+
+    rejections: pd.DataFrame
+    results: list[dict[str, Any]] = field(default_factory=list)
+    table_failures: list[str] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return not self.table_failures and self.rejections.empty
+
+
+def load_suite(source: str) -> dict[str, Any]:
+    """The suite's JSON as written in ``expectations/``."""
+    return json.loads((EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8"))
+
+
+def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any]) -> ValidationOutcome:
+    """Validate ``frame`` (which carries ``source_row``) against the source's suite."""
+    import great_expectations as gx
+
+    spec = load_suite(source)
+    suite = gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"], meta=spec.get("meta", {}))
+    batch = _batch_definition(source).get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(
+        suite,
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
+        expectation_parameters=parameters,
+    )
+    return _outcome(result.results)
+
+
+@functools.cache
+def _context() -> Any:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    # GX logs its own set-up at INFO, hundreds of lines per process: keep only its warnings.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+@functools.cache
+def _batch_definition(source: str) -> Any:
+    datasource = _context().data_sources.add_or_update_pandas("dxstats")
+    asset = datasource.add_dataframe_asset(source)
+    return asset.add_batch_definition_whole_dataframe(f"{source}_batch")
+
+
+def _outcome(results: list[Any]) -> ValidationOutcome:
+    import pandas as pd
+
+    summaries, rejected, table_failures = [], [], []
+    for res in results:
+        config = res.expectation_config
+        meta = config.meta or {}
+        reason = meta.get("reason", config.type)
+        summaries.append(_summary(res, reason))
+        if res.exception_info and res.exception_info.get("raised_exception"):
+            # A suite that cannot run is a defect of ours, not of the data: stop loudly.
+            raise RuntimeError(f"expectation {config.type} on {config.kwargs} failed to run: "
+                               f"{res.exception_info.get('exception_message')}")
+        if res.success:
+            continue
+        if meta.get("scope") == "table":
+            table_failures.append(f"{reason} (observed {res.result.get('observed_value')})")
+        else:
+            rejected.append(_rows(res, reason))
+    frame = pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(columns=REJECTION_COLUMNS)
+    return ValidationOutcome(rejections=frame, results=summaries, table_failures=table_failures)
+
+
+def _summary(res: Any, reason: str) -> dict[str, Any]:
+    kwargs = res.expectation_config.kwargs
+    return {
+        "expectation": res.expectation_config.type,
+        "column": kwargs.get("column") or f"{kwargs.get('column_A')},{kwargs.get('column_B')}",
+        "success": bool(res.success),
+        "element_count": res.result.get("element_count"),
+        "unexpected_count": res.result.get("unexpected_count"),
+        "reason": reason,
+    }
+
+
+def _rows(res: Any, reason: str) -> pd.DataFrame:
+    import pandas as pd
+
+    kwargs = res.expectation_config.kwargs
+    column = kwargs.get("column") or kwargs.get("column_A")
+    listed = res.result.get("unexpected_index_list") or []
+    return pd.DataFrame({
+        "source_row": [int(item[ROW]) for item in listed],
+        "column_name": column,
+        "value": [_value_text(item.get(column)) for item in listed],
+        "reason": reason,
+        "check_name": res.expectation_config.type,
+    }, columns=REJECTION_COLUMNS)
+
+
+def _value_text(value: Any) -> str | None:
+    import pandas as pd
+
+    if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return str(value)[:200]

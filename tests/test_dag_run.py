@@ -1,0 +1,67 @@
+"""The real ``portal_filings`` DAG, run with ``dag.test()`` on a sample month, on both warehouses.
+
+Loaded counts are checked against counts computed here from the sample file with the
+standard library's csv module, independently of the pipeline's reader.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from datetime import datetime
+
+import pytest
+
+from dxstats.runner import run_dag
+from dxstats.settings import PROJECT_ROOT
+
+MONTH_FILE = PROJECT_ROOT / "data" / "sample" / "landing" / "portal" / "2022-01" / "dvc_filings_2022-01.csv"
+pytestmark = pytest.mark.slow
+
+
+def independent_counts() -> dict[str, int]:
+    """Rows, online filings and processed filings of the sample's January, straight from the file."""
+    with open(MONTH_FILE, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    channels = Counter(r["kenh"] for r in rows)
+    return {
+        "rows": len(rows),
+        "online": channels["2"],
+        "in_person": channels["1"],
+        "by_post": channels["3"],
+        "distinct_ids": len({r["ma_ho_so"] for r in rows}),
+        "fee": sum(r["co_phi"] == "1" for r in rows),
+    }
+
+
+def test_dag_loads_the_sample_month_and_a_rerun_changes_nothing(airflow_db, warehouse_url):
+    from dxstats.warehouse import Warehouse
+
+    run = run_dag("portal_filings", datetime(2022, 1, 1))
+    assert str(run.state) == "success"
+    expected = independent_counts()
+    wh = Warehouse(warehouse_url)
+    try:
+        facts = wh.frame("SELECT channel, COUNT(*) AS n, SUM(CASE WHEN has_fee THEN 1 ELSE 0 END) AS fee "
+                         "FROM core.fact_filing GROUP BY channel ORDER BY channel")
+        by_channel = dict(zip(facts["channel"].astype(int), facts["n"].astype(int), strict=True))
+        assert by_channel == {1: expected["in_person"], 2: expected["online"], 3: expected["by_post"]}
+        assert int(facts["fee"].sum()) == expected["fee"]
+        batch = wh.frame("SELECT status, rows_read, rows_loaded, rows_rejected, file_name FROM audit.batches")
+        assert batch.values.tolist() == [["loaded", expected["rows"], expected["rows"], 0, MONTH_FILE.name]]
+        province = wh.frame("SELECT filings_received, received_online FROM mart.filing_indicators "
+                            "WHERE half_year = '2022-H1' AND scope = 'province'")
+        assert province.values.tolist() == [[expected["rows"], expected["online"]]]
+        before = wh.frame("SELECT * FROM core.fact_filing ORDER BY filing_id")
+        audit_before = wh.frame("SELECT * FROM audit.batches")
+    finally:
+        wh.close()
+
+    again = run_dag("portal_filings", datetime(2022, 1, 1))
+    assert str(again.state) == "success"
+    wh = Warehouse(warehouse_url)
+    try:
+        assert wh.frame("SELECT * FROM core.fact_filing ORDER BY filing_id").equals(before)
+        assert wh.frame("SELECT * FROM audit.batches").equals(audit_before)
+    finally:
+        wh.close()

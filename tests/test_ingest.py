@@ -1,0 +1,141 @@
+"""Loading a month on DuckDB and PostgreSQL: accounting, idempotency, corrections, atomicity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from portal_files import PERSONAL, valid_row, valid_rows, write_csv
+
+from dxstats import load
+from dxstats.errors import BatchRejected
+from dxstats.ingest import ingest_portal_month
+from dxstats.periods import Month
+
+
+def ingest(warehouse, landing: Path, month: str = "2022-01", run_id: str = "test-run"):
+    return ingest_portal_month(Month.parse(month), run_id, warehouse, landing)
+
+
+def snapshot(warehouse) -> dict[str, pd.DataFrame]:
+    """Every table the load writes, in a stable order."""
+    return {
+        "facts": warehouse.frame("SELECT * FROM core.fact_filing ORDER BY filing_id"),
+        "batches": warehouse.frame("SELECT * FROM audit.batches ORDER BY started_at, file_name"),
+        "rejected": warehouse.frame(
+            "SELECT * FROM audit.rejected_rows ORDER BY batch_id, source_row, check_name"),
+        "staging": warehouse.frame("SELECT * FROM staging.portal_filings"),
+    }
+
+
+def assert_same(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> None:
+    for name in before:
+        pd.testing.assert_frame_equal(before[name], after[name], obj=name)
+
+
+def month_dir(landing: Path, month: str = "2022-01") -> Path:
+    return landing / "portal" / month
+
+
+def test_month_loads_and_every_row_is_accounted_for(warehouse, landing):
+    rows = [*valid_rows(10), valid_row(11, kenh="9"), valid_row(12, ngay_tiep_nhan="2022-02-30")]
+    write_csv(month_dir(landing) / "export.csv", rows)
+    result = ingest(warehouse, landing)
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == ("loaded", 12, 10, 2)
+    tables = snapshot(warehouse)
+    assert len(tables["facts"]) == 10
+    batch = tables["batches"].iloc[0]
+    assert (batch.status, batch.rows_read, batch.rows_loaded, batch.rows_rejected) == ("loaded", 12, 10, 2)
+    assert batch.run_id == "test-run" and len(batch.file_sha256) == 64
+    assert '"expect_column_values_to_be_unique"' in batch.expectation_results
+    rejected = tables["rejected"][["file_name", "source_row", "column_name", "value"]].values.tolist()
+    assert rejected == [["export.csv", 12, "channel", "9"], ["export.csv", 13, "received_at", "2022-02-30"]]
+    assert tables["staging"].empty
+
+
+def test_personal_data_never_reaches_the_warehouse(warehouse, landing, caplog):
+    write_csv(month_dir(landing) / "export.csv", [*valid_rows(3), valid_row(4, kenh="x")])
+    with caplog.at_level("DEBUG"):
+        ingest(warehouse, landing)
+    stored = "\n".join(frame.to_csv() for frame in snapshot(warehouse).values())
+    for secret in PERSONAL.values():
+        assert secret not in stored
+        assert secret not in caplog.text
+
+
+def test_same_files_twice_change_nothing(warehouse, landing):
+    write_csv(month_dir(landing) / "export.csv", [*valid_rows(5), valid_row(6, trang_thai="11")])
+    ingest(warehouse, landing)
+    before = snapshot(warehouse)
+    again = ingest(warehouse, landing, run_id="second-run")
+    assert again.status == "unchanged"
+    assert_same(before, snapshot(warehouse))
+
+
+def test_corrected_export_replaces_the_month_and_audit_keeps_both(warehouse, landing):
+    path = write_csv(month_dir(landing) / "export.csv", valid_rows(6))
+    ingest(warehouse, landing)
+    corrected = [valid_row(i, trang_thai="9") for i in range(1, 5)]
+    write_csv(path, corrected)
+    result = ingest(warehouse, landing, run_id="correction")
+    assert (result.rows_read, result.rows_loaded) == (4, 4)
+    tables = snapshot(warehouse)
+    assert tables["facts"]["filing_id"].tolist() == [r["ma_ho_so"] for r in corrected]
+    assert set(tables["facts"]["status"]) == {9}
+    assert tables["batches"][["run_id", "status"]].values.tolist() == [
+        ["test-run", "superseded"], ["correction", "loaded"]]
+
+
+def test_broken_file_refuses_the_month_and_leaves_the_warehouse_as_it_was(warehouse, landing):
+    write_csv(month_dir(landing) / "a.csv", valid_rows(4))
+    ingest(warehouse, landing)
+    before = snapshot(warehouse)
+    write_csv(month_dir(landing) / "a.csv", valid_rows(5))
+    broken = month_dir(landing) / "b.csv"
+    broken.write_text("ma_ho_so,ma_tthc\nX,1.0\n", encoding="utf-8")
+    with pytest.raises(BatchRejected, match=r"b\.csv.*missing required columns"):
+        ingest(warehouse, landing, run_id="broken")
+    after = snapshot(warehouse)
+    pd.testing.assert_frame_equal(before["facts"], after["facts"])
+    refused = after["batches"][after["batches"]["run_id"] == "broken"]
+    assert sorted(refused["file_name"]) == ["a.csv", "b.csv"]
+    assert set(refused["status"]) == {"rejected"}
+    assert broken.exists()
+
+
+def test_a_failure_inside_the_load_rolls_everything_back(warehouse, landing, monkeypatch):
+    write_csv(month_dir(landing) / "a.csv", valid_rows(4))
+    ingest(warehouse, landing)
+    before = snapshot(warehouse)
+    write_csv(month_dir(landing) / "a.csv", valid_rows(7))
+
+    def explode(batches):
+        raise RuntimeError("killed after the month's rows were replaced")
+
+    monkeypatch.setattr(load, "_check_accounting", explode)
+    with pytest.raises(RuntimeError, match="killed"):
+        ingest(warehouse, landing)
+    assert_same(before, snapshot(warehouse))
+
+
+def test_a_filing_is_counted_once_across_months_and_files(warehouse, landing):
+    write_csv(month_dir(landing, "2022-01") / "jan.csv", valid_rows(3, "2022-01"))
+    ingest(warehouse, landing, "2022-01")
+    again = valid_row(1, "2022-02", ma_ho_so="T-202201-000001")
+    write_csv(month_dir(landing, "2022-02") / "feb-a.csv", [again, *valid_rows(2, "2022-02")])
+    write_csv(month_dir(landing, "2022-02") / "feb-b.csv", [valid_row(2, "2022-02"), valid_row(9, "2022-02")])
+    result = ingest(warehouse, landing, "2022-02")
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (5, 2, 3)
+    reasons = warehouse.frame(
+        "SELECT r.file_name, r.value, r.reason FROM audit.rejected_rows r ORDER BY r.file_name, r.value")
+    assert reasons.values.tolist() == [
+        ["feb-a.csv", "T-202201-000001", "filing id was already loaded for another month"],
+        ["feb-a.csv", "T-202202-000002", "filing id appears in more than one file of the month"],
+        ["feb-b.csv", "T-202202-000002", "filing id appears in more than one file of the month"],
+    ]
+
+
+def test_missing_month_folder_is_a_clear_error(warehouse, landing):
+    with pytest.raises(BatchRejected, match=r"no portal files for 2022-03 in .*portal/2022-03"):
+        ingest(warehouse, landing, "2022-03")

@@ -1,0 +1,54 @@
+"""Typing: both timestamp formats, legacy levels, booleans; bad values become rejections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from portal_files import valid_row, write_csv
+
+from dxstats.normalise import normalise
+from dxstats.reading import read_table
+from dxstats.sources.portal import CONTRACT
+
+
+def typed(tmp_path: Path, rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return normalise(read_table(write_csv(tmp_path / "f.csv", rows), CONTRACT), CONTRACT)
+
+
+def test_timestamps_compact_iso_and_zoned(tmp_path: Path):
+    frame, problems = typed(tmp_path, [
+        valid_row(1, ngay_tiep_nhan="20220103081530"),
+        valid_row(2, ngay_tiep_nhan="2022-01-03T08:15:30"),
+        valid_row(3, ngay_tiep_nhan="2022-01-03T01:15:30Z"),
+        valid_row(4, ngay_tiep_nhan="2022-01-03 08:15:30+07:00"),
+    ])
+    assert problems.empty
+    assert frame["received_at"].tolist() == [pd.Timestamp("2022-01-03 08:15:30")] * 4
+
+
+def test_legacy_levels_and_boolean_words(tmp_path: Path):
+    frame, problems = typed(tmp_path, [
+        valid_row(1, muc_do_dvc="4", so_hoa="có"), valid_row(2, muc_do_dvc="3", so_hoa="không"),
+        valid_row(3, muc_do_dvc="2", so_hoa="true"), valid_row(4, muc_do_dvc="Toàn trình", so_hoa="0"),
+    ])
+    assert problems.empty
+    assert frame["service_level"].tolist() == ["toan_trinh", "mot_phan", "khong", "toan_trinh"]
+    assert frame["digitised"].tolist() == [True, False, True, False]
+
+
+def test_bad_values_are_rejections_with_row_column_and_value(tmp_path: Path):
+    frame, problems = typed(tmp_path, [
+        valid_row(1), valid_row(2, ngay_tiep_nhan="20220231080000"), valid_row(3, kenh="online"),
+        valid_row(4, muc_do_dvc="5"), valid_row(5, co_phi="maybe"),
+    ])
+    found = sorted(zip(problems["source_row"], problems["column_name"], problems["value"], strict=True))
+    assert found == [(3, "received_at", "20220231080000"), (4, "channel", "online"),
+                     (5, "service_level", "5"), (6, "has_fee", "maybe")]
+    assert problems["reason"].str.startswith("not a valid").all()
+
+
+def test_blanks_become_nulls_not_type_errors(tmp_path: Path):
+    frame, problems = typed(tmp_path, [valid_row(1, ngay_ket_thuc_xu_ly="", trang_thai="4")])
+    assert problems.empty
+    assert frame["finished_at"].isna().all()

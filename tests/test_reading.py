@@ -1,0 +1,89 @@
+"""The reader on small real files: encodings, headers, personal data, structural errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from portal_files import PERSONAL, cp1258_text, valid_rows, write_csv, write_xlsx
+
+from dxstats.errors import SourceFileError
+from dxstats.reading import read_table
+from dxstats.sources.portal import CONTRACT
+
+
+@pytest.mark.parametrize(("english", "encoding"), [(False, "utf-8-sig"), (False, "utf-8"), (True, "utf-8")])
+def test_csv_headers_in_either_language_and_with_or_without_bom(tmp_path: Path, english: bool, encoding: str):
+    path = write_csv(tmp_path / "f.csv", valid_rows(3), english=english, encoding=encoding)
+    table = read_table(path, CONTRACT)
+    assert table.rows_read == 3
+    assert list(table.frame.columns) == [*CONTRACT.names, "source_row"]
+    assert table.frame["source_row"].tolist() == [2, 3, 4]
+    assert table.frame["filing_id"].tolist() == ["T-202201-000001", "T-202201-000002", "T-202201-000003"]
+
+
+def test_headers_match_with_diacritics_and_case(tmp_path: Path):
+    path = tmp_path / "f.csv"
+    rows = valid_rows(1)
+    write_csv(path, rows)
+    text = path.read_text(encoding="utf-8-sig").replace("ma_ho_so", "Mã hồ sơ", 1).replace("kenh", "KÊNH", 1)
+    path.write_text(text, encoding="utf-8")
+    table = read_table(path, CONTRACT)
+    assert table.frame.loc[0, "filing_id"] == rows[0]["ma_ho_so"]
+    assert table.frame.loc[0, "channel"] == rows[0]["kenh"]
+
+
+def test_declared_encoding_is_used(tmp_path: Path):
+    rows = valid_rows(2)
+    path = write_csv(tmp_path / "f.csv", rows, encoding="cp1258", delimiter=";")
+    table = read_table(path, CONTRACT, encoding="windows-1258", delimiter=";")
+    assert table.rows_read == 2
+    assert table.frame["filing_id"].tolist() == [r["ma_ho_so"] for r in rows]
+
+
+def test_personal_columns_are_never_read(tmp_path: Path):
+    path = write_csv(tmp_path / "f.csv", valid_rows(2))
+    table = read_table(path, CONTRACT)
+    assert set(table.dropped_columns) == set(PERSONAL)
+    flat = table.frame.astype(str).to_numpy().ravel().tolist()
+    for secret in PERSONAL.values():
+        assert secret not in flat
+
+
+def test_xlsx_reads_first_sheet_and_flags_formulas(tmp_path: Path):
+    path = write_xlsx(tmp_path / "f.xlsx", valid_rows(3), formula_at=(1, "trang_thai"))
+    table = read_table(path, CONTRACT)
+    assert table.rows_read == 3
+    assert [(p.row, p.column, p.value) for p in table.problems] == [(3, "status", "=1+1")]
+    assert set(table.dropped_columns) == set(PERSONAL)
+
+
+def test_missing_required_column_names_file_row_and_columns(tmp_path: Path):
+    path = write_csv(tmp_path / "f.csv", valid_rows(2))
+    text = path.read_text(encoding="utf-8-sig").replace("ngay_hen_tra", "ngay_khac", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceFileError) as err:
+        read_table(path, CONTRACT)
+    assert err.value.path == str(path) and err.value.row == 1
+    assert "ngay_hen_tra (due_at)" in str(err.value)
+
+
+def test_empty_and_header_only_files_are_structural_errors(tmp_path: Path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(SourceFileError, match="empty"):
+        read_table(empty, CONTRACT)
+    header_only = write_csv(tmp_path / "header.csv", [])
+    with pytest.raises(SourceFileError, match="no data rows"):
+        read_table(header_only, CONTRACT)
+
+
+def test_wrong_encoding_names_the_row_without_echoing_it(tmp_path: Path):
+    rows = valid_rows(5)
+    path = write_csv(tmp_path / "f.csv", rows, encoding="utf-8")
+    data = path.read_bytes().replace("Bí Mật".encode(), cp1258_text("Bí Mật").encode("cp1258"), 1)
+    path.write_bytes(data)
+    with pytest.raises(SourceFileError) as err:
+        read_table(path, CONTRACT)
+    assert err.value.row == 2 and "not valid utf-8" in str(err.value)
+    assert "Bí" not in str(err.value)
