@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)/plugins
 .PHONY: run test lint sample clean
 
 run: $(VENV)/.installed
-	$(BIN)/python -m dxstats run
+	$(BIN)/python -m dxstats.cli run
 
 test: $(VENV)/.installed
 	scripts/ensure_services.sh

@@ -27,7 +27,7 @@ class Case:
 
 
 CASES = [
-    Case("truncated.csv", "file", "row has 9 fields, expected 20 (a truncated or misquoted file?)"),
+    Case("truncated.csv", "file", "row 7: row has 4 fields, expected 20 (a truncated or misquoted file?)"),
     Case("wrong_encoding.csv", "file", "not valid utf-8"),
     Case("missing_column.csv", "file", "missing required columns: ngay_hen_tra (due_at)"),
     Case("empty.csv", "file", "the file is empty"),

@@ -26,7 +26,8 @@ def test_broken_input(case: Case, warehouse, landing):
     if case.outcome == "file":
         with pytest.raises(BatchRejected) as err:
             ingest_portal_month(Month(2022, 1), "corpus", warehouse, landing)
-        assert case.message in str(err.value) and str(landed) in str(err.value)
+        assert case.message in str(err.value)
+        assert str(landed) in str(err.value)
         assert warehouse.frame("SELECT COUNT(*) AS n FROM core.fact_filing")["n"][0] == 0
         batch = warehouse.frame("SELECT status, rows_read, rows_loaded, rows_rejected, message FROM audit.batches")
         assert batch["status"].tolist() == ["rejected"]

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from datetime import datetime
 
 import pytest
 
-from dxstats.runner import run_dag
+from dxstats.periods import Month
+from dxstats.runner import run_month
 from dxstats.settings import PROJECT_ROOT
 
 MONTH_FILE = PROJECT_ROOT / "data" / "sample" / "landing" / "portal" / "2022-01" / "dvc_filings_2022-01.csv"
@@ -37,7 +37,7 @@ def independent_counts() -> dict[str, int]:
 def test_dag_loads_the_sample_month_and_a_rerun_changes_nothing(airflow_db, warehouse_url):
     from dxstats.warehouse import Warehouse
 
-    run = run_dag("portal_filings", datetime(2022, 1, 1))
+    run = run_month("portal_filings", Month(2022, 1))
     assert str(run.state) == "success"
     expected = independent_counts()
     wh = Warehouse(warehouse_url)
@@ -57,7 +57,7 @@ def test_dag_loads_the_sample_month_and_a_rerun_changes_nothing(airflow_db, ware
     finally:
         wh.close()
 
-    again = run_dag("portal_filings", datetime(2022, 1, 1))
+    again = run_month("portal_filings", Month(2022, 1))
     assert str(again.state) == "success"
     wh = Warehouse(warehouse_url)
     try:

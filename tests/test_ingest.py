@@ -47,7 +47,8 @@ def test_month_loads_and_every_row_is_accounted_for(warehouse, landing):
     assert len(tables["facts"]) == 10
     batch = tables["batches"].iloc[0]
     assert (batch.status, batch.rows_read, batch.rows_loaded, batch.rows_rejected) == ("loaded", 12, 10, 2)
-    assert batch.run_id == "test-run" and len(batch.file_sha256) == 64
+    assert batch.run_id == "test-run"
+    assert len(batch.file_sha256) == 64
     assert '"expect_column_values_to_be_unique"' in batch.expectation_results
     rejected = tables["rejected"][["file_name", "source_row", "column_name", "value"]].values.tolist()
     assert rejected == [["export.csv", 12, "channel", "9"], ["export.csv", 13, "received_at", "2022-02-30"]]

@@ -64,7 +64,8 @@ def test_missing_required_column_names_file_row_and_columns(tmp_path: Path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(SourceFileError) as err:
         read_table(path, CONTRACT)
-    assert err.value.path == str(path) and err.value.row == 1
+    assert err.value.path == str(path)
+    assert err.value.row == 1
     assert "ngay_hen_tra (due_at)" in str(err.value)
 
 
@@ -85,5 +86,6 @@ def test_wrong_encoding_names_the_row_without_echoing_it(tmp_path: Path):
     path.write_bytes(data)
     with pytest.raises(SourceFileError) as err:
         read_table(path, CONTRACT)
-    assert err.value.row == 2 and "not valid utf-8" in str(err.value)
+    assert err.value.row == 2
+    assert "not valid utf-8" in str(err.value)
     assert "Bí" not in str(err.value)

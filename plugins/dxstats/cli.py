@@ -1,4 +1,4 @@
-"""Command line: ``python -m dxstats run`` is the project's main job.
+"""Command line: ``python -m dxstats.cli run`` is the project's main job.
 
 It runs the real DAGs in-process for every month of a half-year against the configured
 landing folder and warehouse (by default the bundled sample and an embedded DuckDB file),
@@ -11,7 +11,6 @@ import argparse
 import logging
 import os
 import sys
-from datetime import datetime
 
 from dxstats import settings
 from dxstats.embedded import migrate_metadata, use_embedded_airflow
@@ -21,7 +20,7 @@ DEFAULT_PERIOD = "2022-H1"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dxstats", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m dxstats.cli", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="ingest a half-year's months and write its indicators")
@@ -36,11 +35,11 @@ def run_half_year(half_year: HalfYear) -> int:
     """Run ``portal_filings`` for each month of the half-year, then write and show its indicators."""
     use_embedded_airflow()
     migrate_metadata()
-    from dxstats.runner import run_dag
+    from dxstats.runner import run_month
 
     failed = []
     for month in half_year.months:
-        run = run_dag("portal_filings", datetime(month.year, month.month, 1))
+        run = run_month("portal_filings", month)
         if str(run.state) != "success":
             failed.append(str(month))
     print(_summary(half_year))
@@ -66,3 +65,7 @@ def _summary(half_year: HalfYear) -> str:
                       "on_time_rate", "online_payment_rate", "digitisation_rate", "e_result_rate", "synced_rate"]]
     return (f"\nOnline public services, {half_year} (warehouse {settings.safe_url(settings.warehouse_url())}):\n"
             f"{shown.to_string(index=False)}\n\nIndicators for every agency: {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

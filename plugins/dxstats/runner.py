@@ -9,6 +9,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from dxstats.periods import Month
 from dxstats.settings import PROJECT_ROOT, TIMEZONE
 
 log = logging.getLogger(__name__)
@@ -18,7 +19,7 @@ def load_dag(dag_id: str) -> Any:
     """The DAG from the project's ``dags/`` folder; import errors are raised, not hidden."""
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"), include_examples=False)
+    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
     dag = bag.dags.get(dag_id)
@@ -27,11 +28,21 @@ def load_dag(dag_id: str) -> Any:
     return dag
 
 
-def run_dag(dag_id: str, logical_date: datetime) -> Any:
-    """One real run of the DAG for the data interval that starts at ``logical_date``; the DagRun."""
+def run_dag(dag_id: str, period_end: datetime) -> Any:
+    """One real run of the DAG for its latest data interval ending by ``period_end``; the DagRun.
+
+    Like a manual trigger, ``dag.test()`` places the run on the last complete interval before
+    its date: for the monthly ingest, ``period_end`` = 1 February runs January.
+    Naive datetimes are taken as Asia/Ho_Chi_Minh time.
+    """
     import pendulum
 
     dag = load_dag(dag_id)
-    when = pendulum.instance(logical_date, tz=TIMEZONE) if logical_date.tzinfo is None else logical_date
-    log.info("running %s for %s", dag_id, when)
+    when = pendulum.instance(period_end, tz=TIMEZONE) if period_end.tzinfo is None else period_end
+    log.info("running %s for the interval ending %s", dag_id, when)
     return dag.test(logical_date=when)
+
+
+def run_month(dag_id: str, month: Month) -> Any:
+    """Run a monthly DAG for one calendar month."""
+    return run_dag(dag_id, datetime(month.end.year, month.end.month, month.end.day))

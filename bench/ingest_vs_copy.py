@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Benchmark: the project's ingest of a 1,000,000-filing month into PostgreSQL vs a plain COPY.
+
+Why: the ingest parses, types, validates (Great Expectations) and loads in one transaction;
+the goal is at least a third of the throughput of the fastest thing PostgreSQL can do with
+the same file, COPY into an unlogged table, with peak memory under 1.5 GiB. Run by hand:
+
+    .venv/bin/python bench/ingest_vs_copy.py [--rows 1000000] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+
+It generates the month with the sample generator (same layout as a real export, personal
+columns included), loads the sample reference, then times each side in its own child
+process so each peak RSS is its own. It prints the figures; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "plugins"), str(REPO / "scripts")]
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def copy_side(path: Path, pg: str) -> dict:
+    """COPY the raw file, every column as text, into an unlogged table."""
+    import psycopg
+
+    with open(path, encoding="utf-8-sig") as f:
+        header = f.readline().strip().split(",")
+    columns = ", ".join(f'"{h}" text' for h in header)
+    with psycopg.connect(pg, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_copy")
+        conn.execute(f"CREATE UNLOGGED TABLE bench_copy ({columns})")
+        started = time.perf_counter()
+        with conn.cursor() as cur, cur.copy("COPY bench_copy FROM STDIN (FORMAT csv, HEADER true)") as copy, \
+                open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                copy.write(block)
+        seconds = time.perf_counter() - started
+        rows = conn.execute("SELECT COUNT(*) FROM bench_copy").fetchone()[0]
+        conn.execute("DROP TABLE bench_copy")
+    return {"seconds": seconds, "rows": rows, "peak_mib": _peak_mib()}
+
+
+def ingest_side(landing: Path, pg: str) -> dict:
+    """The project's ingest of the month (read, type, validate, load), as the DAG task runs it."""
+    from dxstats.ingest import ingest_portal_month
+    from dxstats.periods import Month
+    from dxstats.reference import load_reference
+    from dxstats.warehouse import Warehouse
+
+    warehouse = Warehouse(pg.replace("postgresql://", "postgresql+psycopg://", 1))
+    warehouse.create_schema()
+    load_reference(warehouse)
+    import great_expectations  # noqa: F401  - imported once per worker process; not the ingest's cost
+
+    started = time.perf_counter()
+    result = ingest_portal_month(Month(2022, 1), "bench", warehouse, landing)
+    seconds = time.perf_counter() - started
+    warehouse.close()
+    return {"seconds": seconds, "rows": result.rows_loaded + result.rows_rejected, "peak_mib": _peak_mib(),
+            "loaded": result.rows_loaded, "rejected": result.rows_rejected}
+
+
+def _child(side: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", side, *args], check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _fresh_database(admin: str) -> str:
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS dxstats_bench WITH (FORCE)")
+        conn.execute("CREATE DATABASE dxstats_bench")
+    return admin.rsplit("/", 1)[0] + "/dxstats_bench"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        side, *rest = args.child
+        result = copy_side(Path(rest[0]), rest[1]) if side == "copy" else ingest_side(Path(rest[0]), rest[1])
+        print(json.dumps(result))
+        return 0
+
+    from generate_sample import DEFAULT_SEED, generate_month
+
+    from dxstats.settings import reference_dir
+
+    with tempfile.TemporaryDirectory(prefix="dxstats-bench-") as tmp:
+        landing = Path(tmp) / "landing"
+        path = landing / "portal" / "2022-01" / "bench_2022-01.csv"
+        path.parent.mkdir(parents=True)
+        started = time.perf_counter()
+        generate_month(path, "2022-01", args.rows, DEFAULT_SEED, agencies_dir=reference_dir())
+        print(f"generated {args.rows:,} filings ({path.stat().st_size / 2**20:,.0f} MiB) "
+              f"in {time.perf_counter() - started:.1f} s")
+        database = _fresh_database(args.pg)
+        copy = _child("copy", str(path), database)
+        ingest = _child("ingest", str(landing), database)
+    ratio = (ingest["rows"] / ingest["seconds"]) / (copy["rows"] / copy["seconds"])
+    print(f"COPY into an unlogged table: {copy['rows']:,} rows in {copy['seconds']:.2f} s "
+          f"= {copy['rows'] / copy['seconds']:,.0f} rows/s, peak {copy['peak_mib']:,.0f} MiB")
+    print(f"dxstats ingest (parse + validate + load): {ingest['rows']:,} rows in {ingest['seconds']:.2f} s "
+          f"= {ingest['rows'] / ingest['seconds']:,.0f} rows/s, peak {ingest['peak_mib']:,.0f} MiB "
+          f"({ingest['loaded']:,} loaded, {ingest['rejected']:,} rejected)")
+    print(f"ingest / COPY throughput: {ratio:.2f} (goal >= 0.33); peak memory goal < 1536 MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,7 +1,0 @@
-"""``python -m dxstats``: see :mod:`dxstats.cli`."""
-
-import sys
-
-from dxstats.cli import main
-
-sys.exit(main())
