@@ -111,3 +111,42 @@ def write_xlsx(path: Path, rows: list[dict[str, str]], *, formula_at: tuple[int,
         sheet.append(values)
     workbook.save(path)
     return path
+
+
+@functools.cache
+def offered_online() -> dict[str, set[str]]:
+    """Each agency's procedures offered online, read straight from the reference files."""
+    with open(reference_dir() / "procedures.csv", encoding="utf-8") as f:
+        procedures = [p for p in csv.DictReader(f) if p["muc_do_dvc"] in ("toan_trinh", "mot_phan")]
+    with open(reference_dir() / "agencies.csv", encoding="utf-8") as f:
+        agencies = list(csv.DictReader(f))
+    level = {"so_nganh": "tinh", "huyen": "huyen", "xa": "xa"}
+    return {
+        a["ma_co_quan"]: {p["ma_tthc"] for p in procedures if p["cap_thuc_hien"] == level[a["loai_co_quan"]]
+                          and (a["loai_co_quan"] != "so_nganh" or p["ma_co_quan"] == a["ma_co_quan"])}
+        for a in agencies
+    }
+
+
+def agency_filing(kind: str, service_level: str, nth: int = 0) -> dict[str, str]:
+    """Fields of a valid filing at an agency of ``kind`` for a procedure of ``service_level``."""
+    with open(reference_dir() / "procedures.csv", encoding="utf-8") as f:
+        procedures = list(csv.DictReader(f))
+    with open(reference_dir() / "agencies.csv", encoding="utf-8") as f:
+        agencies = [a for a in csv.DictReader(f) if a["loai_co_quan"] == kind]
+    level = {"so_nganh": "tinh", "huyen": "huyen", "xa": "xa"}[kind]
+    for agency in agencies:
+        matches = [p for p in procedures if p["cap_thuc_hien"] == level and p["muc_do_dvc"] == service_level
+                   and (kind != "so_nganh" or p["ma_co_quan"] == agency["ma_co_quan"])]
+        if len(matches) > nth:
+            p = matches[nth]
+            return {"ma_co_quan": agency["ma_co_quan"], "ma_dvhc": agency["ma_dvhc"], "ma_tthc": p["ma_tthc"],
+                    "muc_do_dvc": service_level, "co_phi": p["co_phi"]}
+    raise LookupError(f"no {kind} agency with {nth + 1} {service_level} procedures")
+
+
+@functools.cache
+def agency_kinds() -> dict[str, str]:
+    """Agency code -> kind (so_nganh, huyen, xa), from the reference file."""
+    with open(reference_dir() / "agencies.csv", encoding="utf-8") as f:
+        return {a["ma_co_quan"]: a["loai_co_quan"] for a in csv.DictReader(f)}

@@ -115,6 +115,9 @@ class Warehouse:
         arrow = pa.Table.from_pandas(frame, preserve_index=False)
         if self.dialect == "postgresql":
             _copy_into_postgres(conn, table, arrow)
+            # Fresh statistics, or the planner takes a table it last saw empty for a tiny one
+            # and the load's checks turn quadratic (seen: minutes instead of a second at 1M rows).
+            conn.exec_driver_sql(f"ANALYZE {_quoted(conn, table)}")
         else:
             _insert_into_duckdb(conn, table, arrow)
 
@@ -134,15 +137,19 @@ def _copy_into_postgres(conn: Connection, table: str, arrow: Any) -> None:
             copy.write(buffer.getvalue())
 
 
+def _quoted(conn: Connection, name: str) -> str:
+    """A (schema-qualified) identifier quoted by the connection's dialect."""
+    quote = conn.dialect.identifier_preparer.quote
+    return ".".join(quote(part) for part in name.split("."))
+
+
 def _insert_into_duckdb(conn: Connection, table: str, arrow: Any) -> None:
     driver = conn.connection.driver_connection
     view = "_dxstats_bulk"
     driver.register(view, arrow)
-    quote = conn.dialect.identifier_preparer.quote
     try:
-        target = ".".join(quote(part) for part in table.split("."))
-        columns = ", ".join(quote(c) for c in arrow.column_names)
+        columns = ", ".join(_quoted(conn, c) for c in arrow.column_names)
         # Identifiers only, quoted by the dialect; values travel in the Arrow table.
-        conn.exec_driver_sql(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {view}")  # noqa: S608
+        conn.exec_driver_sql(f"INSERT INTO {_quoted(conn, table)} ({columns}) SELECT {columns} FROM {view}")  # noqa: S608
     finally:
         driver.unregister(view)

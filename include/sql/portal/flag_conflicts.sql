@@ -11,6 +11,8 @@ UPDATE staging.portal_filings AS s
 SET conflict = 'filing id appears in more than one file of the month'
 WHERE s.export_month = :period_start
   AND s.conflict IS NULL
-  AND EXISTS (SELECT 1 FROM staging.portal_filings AS o
-              WHERE o.export_month = s.export_month AND o.filing_id = s.filing_id
-                AND o.batch_id <> s.batch_id);
+  AND s.filing_id IN (SELECT o.filing_id
+                      FROM staging.portal_filings AS o
+                      WHERE o.export_month = :period_start
+                      GROUP BY o.filing_id
+                      HAVING COUNT(DISTINCT o.batch_id) > 1);
