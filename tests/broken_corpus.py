@@ -39,7 +39,7 @@ CASES = [
     Case("impossible_dates.csv", "rows", rows_read=8, rejected=[
         (7, "received_at", "type_timestamp"),
         (8, "received_at", "type_timestamp"),
-        (9, "received_at", "expect_column_values_to_be_between")]),
+        (9, "received_month", "expect_column_values_to_be_in_set")]),
     Case("unknown_codes.csv", "rows", rows_read=8, rejected=[
         (7, "agency_code", "expect_column_values_to_be_in_set"),
         (8, "unit_code", "expect_column_values_to_be_in_set"),
@@ -54,7 +54,7 @@ CASES = [
     Case("formula.xlsx", "rows", rows_read=6, rejected=[(7, "channel", "readable_value"),
                                                         (7, "channel", "type_int")]),
     Case("missing_values.csv", "rows", rows_read=7, rejected=[
-        (7, "agency_code", "expect_column_values_to_not_be_null"),
+        (7, "agency_code", "required_value"),
         (8, "service_level", "expect_column_values_to_be_in_set")]),
 ]
 

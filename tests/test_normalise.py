@@ -48,7 +48,26 @@ def test_bad_values_are_rejections_with_row_column_and_value(tmp_path: Path):
     assert problems["reason"].str.startswith("not a valid").all()
 
 
-def test_blanks_become_nulls_not_type_errors(tmp_path: Path):
-    frame, problems = typed(tmp_path, [valid_row(1, ngay_ket_thuc_xu_ly="", trang_thai="4")])
-    assert problems.empty
-    assert frame["finished_at"].isna().all()
+def test_blanks_are_nulls_where_nullable_and_rejections_where_required(tmp_path: Path):
+    frame, problems = typed(tmp_path, [valid_row(1, ngay_ket_thuc_xu_ly="", trang_thai="4"),
+                                       valid_row(2, ma_co_quan="", kenh="")])
+    assert frame["finished_at"].isna().tolist() == [True, False]
+    found = problems[["source_row", "column_name", "value", "check_name"]].values.tolist()
+    assert found == [[3, "agency_code", None, "required_value"], [3, "channel", None, "required_value"]]
+    assert problems["reason"].tolist() == ["ma_co_quan (agency_code) is required and blank",
+                                           "kenh (channel) is required and blank"]
+
+
+def test_padded_values_are_read_and_blank_padding_is_blank(tmp_path: Path):
+    frame, problems = typed(tmp_path, [
+        valid_row(1, kenh=" 2 ", co_phi=" 1", muc_do_dvc="mot_phan ", ngay_tiep_nhan=" 20220103081530 "),
+        valid_row(2, ngay_ket_thuc_xu_ly="   ", trang_thai="4", so_hoa="  "),
+    ])
+    # finished_at may be blank (in progress); so_hoa may not.
+    assert problems[["source_row", "column_name", "check_name"]].values.tolist() == [
+        [3, "digitised", "required_value"]]
+    assert frame["channel"].tolist() == [2, 1]
+    assert frame["received_at"][0] == pd.Timestamp("2022-01-03 08:15:30")
+    assert frame["service_level"][0] == "mot_phan"
+    assert frame["finished_at"].isna()[1]
+    assert frame["digitised"].isna()[1]

@@ -18,12 +18,17 @@ Kind = Literal["code", "text", "timestamp", "date", "int", "bool", "enum"]
 
 @dataclass(frozen=True)
 class Column:
-    """One contract column: English name, source (Vietnamese) name, kind, required or not."""
+    """One contract column: English name, source (Vietnamese) name, kind.
+
+    ``required``: the header must have the column. ``nullable``: a row may leave it blank;
+    a blank in a non-nullable column rejects the row.
+    """
 
     name: str
     source_name: str
     kind: Kind
     required: bool = True
+    nullable: bool = False
     #: for ``enum`` columns: accepted source spellings (normalised like headers) -> stored value
     values: Mapping[str, str] | None = None
 

@@ -72,7 +72,7 @@ def ingest_portal_month(month: Month, run_id: str, warehouse: Warehouse | None =
     if _unchanged(warehouse, target, hashes):
         log.info("%s %s: files unchanged since the last load; nothing to do", target.source, month)
         return IngestResult(target.source, target.period, "unchanged", [p.name for p in files], 0, 0, 0)
-    parameters = {**known_codes(warehouse), **_month_bounds(month)}
+    parameters = {**known_codes(warehouse), "export_month": [month.year * 100 + month.month]}
     batches = [_prepare(path, hashes[path], parameters) for path in files]
     refused = [b for b in batches if b.status == "rejected"]
     if refused:
@@ -96,12 +96,6 @@ def _unchanged(warehouse: Warehouse, target: Target, hashes: dict[Path, str]) ->
     return current == {(p.name, h) for p, h in hashes.items()}
 
 
-def _month_bounds(month: Month) -> dict[str, datetime]:
-    start = datetime(month.start.year, month.start.month, 1)
-    end = datetime(month.end.year, month.end.month, 1)
-    return {"month_start": start, "month_end": end}
-
-
 def _prepare(path: Path, sha256: str, parameters: dict[str, Any]) -> FileBatch:
     """Read, type and validate one file; a structural problem marks it rejected instead of raising."""
     import pandas as pd
@@ -117,7 +111,7 @@ def _prepare(path: Path, sha256: str, parameters: dict[str, Any]) -> FileBatch:
     batch.rows_read = raw.rows_read
     read_s, clock = time.perf_counter() - clock, time.perf_counter()
     typed, type_problems = normalise(raw, portal.CONTRACT)
-    checked = typed[~typed["source_row"].isin(type_problems["source_row"])]
+    checked = portal.with_checked_fields(typed[~typed["source_row"].isin(type_problems["source_row"])])
     typed_s, clock = time.perf_counter() - clock, time.perf_counter()
     outcome = validate(checked, portal.SOURCE, parameters)
     log.info("%s: %d rows; read %.2f s, typed %.2f s, validated %.2f s", path.name, raw.rows_read,
@@ -127,7 +121,7 @@ def _prepare(path: Path, sha256: str, parameters: dict[str, Any]) -> FileBatch:
         batch.status, batch.message = "rejected", f"{path}: " + "; ".join(outcome.table_failures)
         return batch
     batch.rejections = pd.concat([type_problems, outcome.rejections], ignore_index=True)
-    batch.valid = checked[~checked["source_row"].isin(batch.rejections["source_row"])]
+    batch.valid = checked[~checked["source_row"].isin(batch.rejections["source_row"])].drop(columns=portal.DERIVED)
     return batch
 
 

@@ -7,8 +7,11 @@ A source's SQL for the steps is found by name under ``include/sql/<source>/``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -57,15 +60,28 @@ def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], 
     """Replace the period's rows with the batches' valid rows and record everything, atomically."""
     with warehouse.begin() as conn:
         params = {"period_start": target.period_start}
-        warehouse.run(conn, f"{target.source}/clear_staging", **params)
-        _stage(warehouse, conn, target, batches)
-        warehouse.run(conn, f"{target.source}/flag_conflicts", **params)
-        _add_conflicts(warehouse.query(conn, f"{target.source}/conflicts", **params), batches)
-        warehouse.run(conn, f"{target.source}/replace_period", **params)
-        _count_loaded(warehouse.query(conn, f"{target.source}/loaded_per_batch", **params), batches)
-        _check_accounting(batches)
-        warehouse.run(conn, "audit/supersede_batches", source=target.source, period=target.period)
-        record_batches(warehouse, conn, target, batches, run_id)
+        with _step("clear staging"):
+            warehouse.run(conn, f"{target.source}/clear_staging", **params)
+        with _step("stage"):
+            _stage(warehouse, conn, target, batches)
+        with _step("flag conflicts"):
+            warehouse.run(conn, f"{target.source}/flag_conflicts", **params)
+            _add_conflicts(warehouse.query(conn, f"{target.source}/conflicts", **params), batches)
+        with _step("replace period"):
+            warehouse.run(conn, f"{target.source}/replace_period", **params)
+        with _step("account and record"):
+            _count_loaded(warehouse.query(conn, f"{target.source}/loaded_per_batch", **params), batches)
+            _check_accounting(batches)
+            warehouse.run(conn, "audit/supersede_batches", source=target.source, period=target.period)
+            record_batches(warehouse, conn, target, batches, run_id)
+
+
+@contextlib.contextmanager
+def _step(name: str) -> Iterator[None]:
+    """Log a load step's duration (DEBUG): where a slow load spends its time."""
+    started = time.perf_counter()
+    yield
+    log.debug("load step %s: %.2f s", name, time.perf_counter() - started)
 
 
 def _stage(warehouse: Warehouse, conn: Connection, target: Target, batches: list[FileBatch]) -> None:

@@ -1,14 +1,16 @@
-"""Turn a file's text into typed columns, recording every value that does not fit its type.
+"""Turn a file's text into typed columns, recording every value that does not fit the contract.
 
-Blank values become nulls here; whether a null is allowed is the expectation suite's call,
-so the rule is written once, in ``expectations/<source>.json``. What this module rejects is
-a value that is present but not of its kind: ``20220231`` as a timestamp, ``x`` as a status.
+What this module rejects is what the contract alone decides: a value that is present but not
+of its kind (``20220231`` as a timestamp, ``x`` as a status) and a blank where the contract
+says the column is not nullable. Rules about what the values mean are the expectation
+suite's, in ``expectations/<source>.json``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from dxstats.contracts import Column, Contract, normalise_header
 from dxstats.reading import ROW, RawTable
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
 
 REJECTION_COLUMNS = ["source_row", "column_name", "value", "reason", "check_name"]
 _BOOLEAN_WORDS = {"1": True, "0": False, "true": True, "false": False, "co": True, "khong": False}
-_COMPACT = r"\d{14}"
+_WHOLE = re.compile(r"[+-]?\d{1,9}")
 _ZONED = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 
 
@@ -35,6 +37,10 @@ def normalise(raw: RawTable, contract: Contract) -> tuple[pd.DataFrame, pd.DataF
         typed[column.name] = values
         if bad.any():
             problems.append(_type_problems(raw.frame, column, bad))
+        if not column.nullable:
+            missing = values.isna() & ~bad
+            if missing.any():
+                problems.append(_missing_values(raw.frame, column, missing))
     return pd.DataFrame(typed), pd.concat(problems, ignore_index=True)
 
 
@@ -57,6 +63,18 @@ def _type_problems(frame: pd.DataFrame, column: Column, bad: pd.Series) -> pd.Da
     })
 
 
+def _missing_values(frame: pd.DataFrame, column: Column, missing: pd.Series) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame({
+        "source_row": frame.loc[missing, ROW].astype("int64"),
+        "column_name": column.name,
+        "value": None,
+        "reason": f"{column.source_name} ({column.name}) is required and blank",
+        "check_name": "required_value",
+    })
+
+
 def _text(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     import pandas as pd
 
@@ -65,21 +83,43 @@ def _text(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
 
 
 def _timestamp(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
-    """Local timestamps as ``yyyyMMddHHmmss`` or ISO 8601; a zone, if given, is converted to local time."""
+    """Local timestamps as ``yyyyMMddHHmmss`` or ISO 8601; a zone, if given, is converted to local time.
+
+    Exports use one format throughout, so the compact one is tried on everything first (one
+    vectorised pass); padding and ISO 8601 are dealt with only on what is left.
+    """
     import pandas as pd
 
-    compact = text.str.fullmatch(_COMPACT)
-    values = pd.to_datetime(text.where(compact), format="%Y%m%d%H%M%S", errors="coerce")
-    iso = ~compact & (text != "")
-    if iso.any():
-        zoned = iso & text.str.contains(_ZONED)
-        plain = iso & ~zoned
-        values = values.mask(plain, pd.to_datetime(text.where(plain), format="ISO8601", errors="coerce"))
+    values = _compact_timestamps(text)
+    rest = values.isna() & (text != "")
+    if rest.any():
+        text = text.where(~rest, text.str.strip())
+        rest &= text != ""
+        values = values.mask(rest, _compact_timestamps(text.where(rest, "")))
+        rest &= values.isna()
+        zoned = rest & text.str.contains(_ZONED)
+        plain = rest & ~zoned
+        if plain.any():
+            values = values.mask(plain, pd.to_datetime(text.where(plain), format="ISO8601", errors="coerce"))
         if zoned.any():
             local = pd.to_datetime(text.where(zoned), format="ISO8601", errors="coerce", utc=True)
             values = values.mask(zoned, local.dt.tz_convert(TIMEZONE).dt.tz_localize(None))
     values = values.astype("datetime64[us]")
     return values, values.isna() & (text != "")
+
+
+def _compact_timestamps(text: pd.Series) -> pd.Series:
+    """``yyyyMMddHHmmss`` parsed by Arrow; anything else (or an impossible date) is null."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    raw = pa.array(text, type=pa.string())
+    parsed = pc.strptime(raw, format="%Y%m%d%H%M%S", unit="us", error_is_null=True)
+    # Arrow rolls an impossible day over (20220231 -> 3 March); such a value is not a date at all.
+    written_day = pc.cast(pc.if_else(pc.is_valid(parsed), pc.utf8_slice_codeunits(raw, 6, 8), "0"), pa.int64())
+    parsed = pc.if_else(pc.equal(pc.day(parsed), written_day), parsed, None)
+    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=text.index).astype("datetime64[us]")
 
 
 def _date(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
@@ -90,24 +130,36 @@ def _date(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
 
 
 def _integer(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    return _by_distinct(text, _whole_number, "Int64")
+
+
+def _whole_number(spelling: str) -> int | None:
+    return int(spelling) if _WHOLE.fullmatch(spelling) else None
+
+
+def _by_distinct(text: pd.Series, translate: Callable[[str], Any], dtype: str) -> tuple[pd.Series, pd.Series]:
+    """Translate each distinct spelling once (a column has a handful), then spread back to the rows.
+
+    Returns the values and the rows whose non-blank spelling has no translation.
+    """
+    import numpy as np
     import pandas as pd
 
-    numbers = pd.to_numeric(text.mask(text == ""), errors="coerce")
-    whole = numbers.notna() & (numbers % 1 == 0)
-    values = numbers.where(whole).astype("Int64")
-    return values, ~whole & (text != "")
+    codes, spellings = pd.factorize(text)
+    stripped = [s.strip() for s in spellings]
+    meanings = pd.array([translate(s) if s else None for s in stripped], dtype=dtype)
+    untranslatable = np.array([bool(s) and m is pd.NA for s, m in zip(stripped, meanings, strict=True)] + [False])
+    values = pd.Series(meanings.take(codes, allow_fill=True), index=text.index, dtype=dtype)
+    return values, pd.Series(untranslatable[codes], index=text.index)
 
 
 def _boolean(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
-    values = text.map(lambda v: _BOOLEAN_WORDS.get(normalise_header(v))).astype("boolean")
-    return values, values.isna() & (text != "")
+    return _by_distinct(text, lambda s: _BOOLEAN_WORDS.get(normalise_header(s)), "boolean")
 
 
 def _enum(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     mapping = column.values or {}
-    keys = text.map(normalise_header)
-    values = keys.map(mapping).astype("string")
-    return values, values.isna() & (text != "")
+    return _by_distinct(text, lambda s: mapping.get(normalise_header(s)), "string")
 
 
 _CONVERTERS = {

@@ -232,10 +232,14 @@ def _cell_text(value: Any) -> str:
 
 
 def _finish(path: Path, frame: pd.DataFrame, contract: Contract, dropped: list[str]) -> RawTable:
-    """Strip values, add absent optional columns and the file row number."""
-    for name in frame.columns:
-        if name != ROW:
-            frame[name] = frame[name].str.strip()
+    """Strip codes and text, add absent optional columns and the file row number.
+
+    Other kinds are stripped by their converters, on distinct values only (a 1M-row strip
+    per column would cost more than the typing itself).
+    """
+    for column in contract.columns:
+        if column.kind in ("code", "text") and column.name in frame.columns:
+            frame[column.name] = frame[column.name].str.strip()
     for column in contract.columns:
         if column.name not in frame.columns:
             frame[column.name] = ""

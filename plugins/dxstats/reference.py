@@ -46,20 +46,20 @@ AGENCIES = Contract("agencies", (
     Column("agency_kind", "loai_co_quan", "enum", values={k: k for k in ("so_nganh", "huyen", "xa")}),
     Column("unit_code", "ma_dvhc", "code"),
     Column("valid_from", "hieu_luc_tu", "date"),
-    Column("valid_to", "hieu_luc_den", "date", required=False),
+    Column("valid_to", "hieu_luc_den", "date", required=False, nullable=True),
 ))
 
 PROCEDURES = Contract("procedures", (
     Column("procedure_code", "ma_tthc", "code"),
     Column("procedure_name", "ten_tthc", "text"),
-    Column("field", "linh_vuc", "text", required=False),
+    Column("field", "linh_vuc", "text", required=False, nullable=True),
     Column("service_level", "muc_do_dvc", "enum",
            values={"toan_trinh": "toan_trinh", "mot_phan": "mot_phan", "khong": "khong"}),
     Column("has_fee", "co_phi", "bool"),
     Column("handled_at", "cap_thuc_hien", "enum", values={k: k for k in ("tinh", "huyen", "xa")}),
-    Column("agency_code", "ma_co_quan", "code", required=False),
+    Column("agency_code", "ma_co_quan", "code", required=False, nullable=True),
     Column("valid_from", "hieu_luc_tu", "date"),
-    Column("valid_to", "hieu_luc_den", "date", required=False),
+    Column("valid_to", "hieu_luc_den", "date", required=False, nullable=True),
 ))
 
 
