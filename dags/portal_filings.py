@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import CronDataIntervalTimetable, dag, task
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
 from dxstats.alerts import on_failure
 from dxstats.assets import PORTAL_FILINGS, REFERENCE
@@ -34,6 +34,10 @@ TZ = "Asia/Ho_Chi_Minh"
         "on_failure_callback": on_failure,
     },
     doc_md=__doc__,
+    params={
+        "force": Param(False, type="boolean",
+                       description="Reload the month even if its files are unchanged (after a reference fix)."),
+    },
 )
 def portal_filings() -> None:
     @task(outlets=[REFERENCE])
@@ -43,10 +47,10 @@ def portal_filings() -> None:
         return run()
 
     @task(outlets=[PORTAL_FILINGS])
-    def ingest(data_interval_start=None, run_id=None) -> dict:
+    def ingest(data_interval_start=None, run_id=None, params=None) -> dict:
         from dxstats.tasks import ingest_portal
 
-        return ingest_portal(data_interval_start, run_id)
+        return ingest_portal(data_interval_start, run_id, force=bool(params["force"]))
 
     prepare_warehouse() >> ingest()
 

@@ -34,8 +34,8 @@ CASES = [
     Case("header_only.csv", "file", "no data rows"),
     Case("not_a_workbook.xlsx", "file", "not a readable XLSX workbook"),
     Case("duplicate_ids.csv", "rows", rows_read=7, rejected=[
-        (7, "filing_id", "expect_column_values_to_be_unique"),
-        (8, "filing_id", "expect_column_values_to_be_unique")]),
+        (7, "filing_id", "filing_id_counted_once"),
+        (8, "filing_id", "filing_id_counted_once")]),
     Case("impossible_dates.csv", "rows", rows_read=8, rejected=[
         (7, "received_at", "type_timestamp"),
         (8, "received_at", "type_timestamp"),
@@ -52,7 +52,7 @@ CASES = [
         (8, "status", "type_int"),
         (9, "finished_at", "expect_column_values_to_not_be_null")]),
     Case("formula.xlsx", "rows", rows_read=6, rejected=[(7, "channel", "readable_value"),
-                                                        (7, "channel", "type_int")]),
+                                                        (7, "channel", "required_value")]),
     Case("missing_values.csv", "rows", rows_read=7, rejected=[
         (7, "agency_code", "required_value"),
         (8, "service_level", "expect_column_values_to_be_in_set")]),

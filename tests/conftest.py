@@ -54,11 +54,13 @@ def pg_url(pg_server: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
     import psycopg
     from psycopg import sql
+    from sqlalchemy.engine import make_url
 
     name = f"dxstats_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    url = make_url(pg_server).set(drivername="postgresql+psycopg", database=name)
+    yield url.render_as_string(hide_password=False)
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 

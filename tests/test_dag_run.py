@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 
+import pandas as pd
 import pytest
 
 from dxstats.periods import Month
@@ -47,6 +48,9 @@ def test_dag_loads_the_sample_month_and_a_rerun_changes_nothing(airflow_db, ware
         by_channel = dict(zip(facts["channel"].astype(int), facts["n"].astype(int), strict=True))
         assert by_channel == {1: expected["in_person"], 2: expected["online"], 3: expected["by_post"]}
         assert int(facts["fee"].sum()) == expected["fee"]
+        assert expected["distinct_ids"] == expected["rows"]
+        ids = wh.frame("SELECT COUNT(DISTINCT filing_id) AS n FROM core.fact_filing")["n"][0]
+        assert ids == expected["distinct_ids"]
         batch = wh.frame("SELECT status, rows_read, rows_loaded, rows_rejected, file_name FROM audit.batches")
         assert batch.values.tolist() == [["loaded", expected["rows"], expected["rows"], 0, MONTH_FILE.name]]
         province = wh.frame("SELECT filings_received, received_online FROM mart.filing_indicators "
@@ -63,5 +67,16 @@ def test_dag_loads_the_sample_month_and_a_rerun_changes_nothing(airflow_db, ware
     try:
         assert wh.frame("SELECT * FROM core.fact_filing ORDER BY filing_id").equals(before)
         assert wh.frame("SELECT * FROM audit.batches").equals(audit_before)
+    finally:
+        wh.close()
+
+    forced = run_month("portal_filings", Month(2022, 1), {"force": True})
+    assert str(forced.state) == "success"
+    wh = Warehouse(warehouse_url)
+    try:
+        reloaded = wh.frame("SELECT * FROM core.fact_filing ORDER BY filing_id")
+        pd.testing.assert_frame_equal(reloaded.drop(columns="batch_id"), before.drop(columns="batch_id"))
+        statuses = wh.frame("SELECT status FROM audit.batches ORDER BY started_at")["status"].tolist()
+        assert statuses == ["superseded", "loaded"]
     finally:
         wh.close()

@@ -3,7 +3,7 @@
 A small half-year with every case the formulas distinguish: three agency kinds, channels,
 full-process and partly-online procedures, fees paid online or not, late and on-time
 processing, a filing received in June but finished in July (processed in H2, not H1),
-and filings still in progress.
+filings still in progress, and agencies that offer services online but received nothing.
 """
 
 from __future__ import annotations
@@ -52,6 +52,10 @@ def expected(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict[str, floa
         for key in (("province", "province"), ("agency_kind", kind), ("agency", row["ma_co_quan"])):
             groups[key].append(row)
     offered = offered_online()
+    for agency, services in offered.items():  # agencies offering services online get a row, filings or not
+        if services:
+            groups.setdefault(("agency", agency), [])
+            groups.setdefault(("agency_kind", kind_of[agency]), [])
     result = {}
     for (scope, key), members in groups.items():
         agencies = [a for a in offered if scope == "province" or (scope == "agency" and a == key)

@@ -25,7 +25,7 @@ def snapshot(warehouse) -> dict[str, pd.DataFrame]:
         "batches": warehouse.frame("SELECT * FROM audit.batches ORDER BY started_at, file_name"),
         "rejected": warehouse.frame(
             "SELECT * FROM audit.rejected_rows ORDER BY batch_id, source_row, check_name"),
-        "staging": warehouse.frame("SELECT * FROM staging.portal_filings"),
+        "staging": warehouse.frame("SELECT * FROM staging.portal_filing_keys"),
     }
 
 
@@ -49,7 +49,7 @@ def test_month_loads_and_every_row_is_accounted_for(warehouse, landing):
     assert (batch.status, batch.rows_read, batch.rows_loaded, batch.rows_rejected) == ("loaded", 12, 10, 2)
     assert batch.run_id == "test-run"
     assert len(batch.file_sha256) == 64
-    assert '"expect_column_values_to_be_unique"' in batch.expectation_results
+    assert '"expect_column_values_to_be_in_set"' in batch.expectation_results
     rejected = tables["rejected"][["file_name", "source_row", "column_name", "value"]].values.tolist()
     assert rejected == [["export.csv", 12, "channel", "9"], ["export.csv", 13, "received_at", "2022-02-30"]]
     assert tables["staging"].empty
@@ -124,19 +124,59 @@ def test_a_filing_is_counted_once_across_months_and_files(warehouse, landing):
     write_csv(month_dir(landing, "2022-01") / "jan.csv", valid_rows(3, "2022-01"))
     ingest(warehouse, landing, "2022-01")
     again = valid_row(1, "2022-02", ma_ho_so="T-202201-000001")
-    write_csv(month_dir(landing, "2022-02") / "feb-a.csv", [again, *valid_rows(2, "2022-02")])
+    write_csv(month_dir(landing, "2022-02") / "feb-a.csv",
+              [again, *valid_rows(2, "2022-02"), *valid_rows(4, "2022-02", start=10)])
     write_csv(month_dir(landing, "2022-02") / "feb-b.csv", [valid_row(2, "2022-02"), valid_row(9, "2022-02")])
     result = ingest(warehouse, landing, "2022-02")
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (5, 2, 3)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (9, 6, 3)
     reasons = warehouse.frame(
         "SELECT r.file_name, r.value, r.reason FROM audit.rejected_rows r ORDER BY r.file_name, r.value")
+    both = "filing id appears in more than one file of the period; every copy is rejected"
     assert reasons.values.tolist() == [
-        ["feb-a.csv", "T-202201-000001", "filing id was already loaded for another month"],
-        ["feb-a.csv", "T-202202-000002", "filing id appears in more than one file of the month"],
-        ["feb-b.csv", "T-202202-000002", "filing id appears in more than one file of the month"],
+        ["feb-a.csv", "T-202201-000001", "filing id was already loaded for another period"],
+        ["feb-a.csv", "T-202202-000002", both],
+        ["feb-b.csv", "T-202202-000002", both],
     ]
 
 
 def test_missing_month_folder_is_a_clear_error(warehouse, landing):
     with pytest.raises(BatchRejected, match=r"no portal files for 2022-03 in .*portal/2022-03"):
         ingest(warehouse, landing, "2022-03")
+
+
+def test_a_file_that_loses_most_of_its_rows_refuses_the_month(warehouse, landing):
+    """Say February's export lands in January's folder: every row is outside the month."""
+    write_csv(month_dir(landing) / "export.csv", valid_rows(4))
+    ingest(warehouse, landing)
+    before = snapshot(warehouse)
+    write_csv(month_dir(landing) / "export.csv", valid_rows(4, "2022-02"))
+    with pytest.raises(BatchRejected, match=r"4 of 4 rows failed their checks, more than the 50%.*outside the export"):
+        ingest(warehouse, landing, run_id="wrong-file")
+    after = snapshot(warehouse)
+    pd.testing.assert_frame_equal(before["facts"], after["facts"])
+    refused = after["batches"][after["batches"]["run_id"] == "wrong-file"]
+    assert refused[["status", "rows_read", "rows_loaded", "rows_rejected"]].values.tolist() == [["rejected", 4, 0, 4]]
+
+
+def test_values_the_warehouse_cannot_hold_are_row_rejections_on_both_engines(warehouse, landing):
+    rows = [*valid_rows(6), valid_row(7, ma_ho_so="X" * 61), valid_row(8, ma_dvhc="282490000001"),
+            valid_row(9, ma_ho_so="T-\x00-1")]
+    write_csv(month_dir(landing) / "export.csv", rows)
+    result = ingest(warehouse, landing)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (9, 6, 3)
+    checks = warehouse.frame("SELECT source_row, column_name, check_name FROM audit.rejected_rows ORDER BY source_row")
+    assert checks.values.tolist() == [[8, "filing_id", "type_code"], [9, "unit_code", "type_code"],
+                                      [10, "filing_id", "type_code"]]
+
+
+def test_a_file_without_its_header_row_is_refused_without_echoing_a_filing(warehouse, landing):
+    path = write_csv(month_dir(landing) / "export.csv", valid_rows(3))
+    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    path.write_text("".join(lines[1:]), encoding="utf-8")
+    with pytest.raises(BatchRejected) as err:
+        ingest(warehouse, landing)
+    stored = warehouse.frame("SELECT message FROM audit.batches")["message"][0]
+    for secret in PERSONAL.values():
+        assert secret not in str(err.value)
+        assert secret not in stored
+    assert "is the header row missing?" in stored

@@ -22,9 +22,12 @@ def test_timestamps_compact_iso_and_zoned(tmp_path: Path):
         valid_row(2, ngay_tiep_nhan="2022-01-03T08:15:30"),
         valid_row(3, ngay_tiep_nhan="2022-01-03T01:15:30Z"),
         valid_row(4, ngay_tiep_nhan="2022-01-03 08:15:30+07:00"),
+        valid_row(5, ngay_tiep_nhan="2022-01-03T08:15:30+07"),
+        valid_row(6, ngay_tiep_nhan="2022-01-03T01:15:30z"),
+        valid_row(7, ngay_tiep_nhan="2022-01-03T08:15:30.000+0700"),
     ])
     assert problems.empty
-    assert frame["received_at"].tolist() == [pd.Timestamp("2022-01-03 08:15:30")] * 4
+    assert frame["received_at"].tolist() == [pd.Timestamp("2022-01-03 08:15:30")] * 7
 
 
 def test_legacy_levels_and_boolean_words(tmp_path: Path):

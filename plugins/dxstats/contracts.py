@@ -29,6 +29,8 @@ class Column:
     kind: Kind
     required: bool = True
     nullable: bool = False
+    #: for ``code`` and ``text`` columns: the warehouse column's width; longer values are rejected
+    max_length: int | None = None
     #: for ``enum`` columns: accepted source spellings (normalised like headers) -> stored value
     values: Mapping[str, str] | None = None
 

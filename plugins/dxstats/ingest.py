@@ -63,25 +63,32 @@ def file_sha256(path: Path) -> str:
 
 
 def ingest_portal_month(month: Month, run_id: str, warehouse: Warehouse | None = None,
-                        landing: Path | None = None) -> IngestResult:
-    """Load the month's portal exports; unchanged files are a no-op, a broken file refuses the month."""
+                        landing: Path | None = None, *, force: bool = False) -> IngestResult:
+    """Load the month's portal exports; unchanged files are a no-op, a broken file refuses the month.
+
+    ``force`` reloads unchanged files too: after the reference data or the suite was fixed,
+    rows rejected last time may now pass.
+    """
     warehouse = warehouse or Warehouse()
     files = month_files(portal.SOURCE, month, landing)
     hashes = {p: file_sha256(p) for p in files}
-    target = Target(portal.SOURCE, "staging.portal_filings", str(month), month.start)
-    if _unchanged(warehouse, target, hashes):
+    target = Target(portal.SOURCE, "core.fact_filing", "staging.portal_filing_keys", "filing_id",
+                    (*portal.CONTRACT.names, "source_row"), str(month), month.start)
+    if not force and _unchanged(warehouse, target, hashes):
         log.info("%s %s: files unchanged since the last load; nothing to do", target.source, month)
         return IngestResult(target.source, target.period, "unchanged", [p.name for p in files], 0, 0, 0)
     parameters = {**known_codes(warehouse), "export_month": [month.year * 100 + month.month]}
-    batches = [_prepare(path, hashes[path], parameters) for path in files]
-    refused = [b for b in batches if b.status == "rejected"]
-    if refused:
-        _record_refusal(warehouse, target, batches, run_id)
-        raise BatchRejected("; ".join(str(b.message) for b in refused)
-                            + f" — {target.source} {month} was not loaded; the warehouse is unchanged")
+    batches = [_read(path, hashes[path]) for path in files]
     clock = time.perf_counter()
-    load_period(warehouse, target, batches, run_id)
-    log.info("%s %s: loaded in one transaction in %.2f s", target.source, month, time.perf_counter() - clock)
+    try:
+        if any(b.status == "rejected" for b in batches):
+            raise BatchRejected("; ".join(str(b.message) for b in batches if b.status == "rejected"))
+        load_period(warehouse, target, batches, run_id, lambda batch: _validate(batch, parameters))
+    except BatchRejected as exc:
+        _record_refusal(warehouse, target, batches, run_id)
+        raise BatchRejected(f"{exc} — {target.source} {month} was not loaded; the warehouse is unchanged") from exc
+    log.info("%s %s: validated and loaded in one transaction in %.2f s", target.source, month,
+             time.perf_counter() - clock)
     result = IngestResult(target.source, target.period, "loaded", [p.name for p in files],
                           sum(b.rows_read for b in batches), sum(b.rows_loaded for b in batches),
                           sum(b.rows_rejected for b in batches))
@@ -96,10 +103,8 @@ def _unchanged(warehouse: Warehouse, target: Target, hashes: dict[Path, str]) ->
     return current == {(p.name, h) for p, h in hashes.items()}
 
 
-def _prepare(path: Path, sha256: str, parameters: dict[str, Any]) -> FileBatch:
-    """Read, type and validate one file; a structural problem marks it rejected instead of raising."""
-    import pandas as pd
-
+def _read(path: Path, sha256: str) -> FileBatch:
+    """Read and type one file; a structural problem marks it rejected instead of raising."""
     batch = FileBatch(batch_id=str(uuid.uuid4()), path=path, sha256=sha256, rows_read=0,
                       started_at=datetime.now())
     clock = time.perf_counter()
@@ -111,18 +116,21 @@ def _prepare(path: Path, sha256: str, parameters: dict[str, Any]) -> FileBatch:
     batch.rows_read = raw.rows_read
     read_s, clock = time.perf_counter() - clock, time.perf_counter()
     typed, type_problems = normalise(raw, portal.CONTRACT)
-    checked = portal.with_checked_fields(typed[~typed["source_row"].isin(type_problems["source_row"])])
-    typed_s, clock = time.perf_counter() - clock, time.perf_counter()
-    outcome = validate(checked, portal.SOURCE, parameters)
-    log.info("%s: %d rows; read %.2f s, typed %.2f s, validated %.2f s", path.name, raw.rows_read,
-             read_s, typed_s, time.perf_counter() - clock)
+    batch.rows, batch.rejections = portal.with_checked_fields(typed), type_problems.iloc[0:0]
+    batch.reject(type_problems)
+    log.info("%s: %d rows; read %.2f s, typed %.2f s", path.name, raw.rows_read, read_s, time.perf_counter() - clock)
+    return batch
+
+
+def _validate(batch: FileBatch, parameters: dict[str, Any]) -> None:
+    """Run the portal suite on the batch's rows still in the running; reject what it names."""
+    clock = time.perf_counter()
+    outcome = validate(batch.rows, portal.SOURCE, parameters)
     batch.expectation_results = outcome.results
     if outcome.table_failures:
-        batch.status, batch.message = "rejected", f"{path}: " + "; ".join(outcome.table_failures)
-        return batch
-    batch.rejections = pd.concat([type_problems, outcome.rejections], ignore_index=True)
-    batch.valid = checked[~checked["source_row"].isin(batch.rejections["source_row"])].drop(columns=portal.DERIVED)
-    return batch
+        batch.status, batch.message = "rejected", f"{batch.path}: " + "; ".join(outcome.table_failures)
+    batch.reject(outcome.rejections)
+    log.info("%s: validated in %.2f s", batch.path.name, time.perf_counter() - clock)
 
 
 def _record_refusal(warehouse: Warehouse, target: Target, batches: list[FileBatch], run_id: str) -> None:
@@ -131,6 +139,7 @@ def _record_refusal(warehouse: Warehouse, target: Target, batches: list[FileBatc
         batch.status = "rejected"
         batch.message = batch.message or "not loaded: another file of the month was rejected"
         batch.rows_rejected, batch.rows_loaded, batch.rejections = batch.rows_read, 0, None
+        batch.expectation_results = batch.expectation_results or []
     with warehouse.begin() as conn:
         record_batches(warehouse, conn, target, batches, run_id)
 

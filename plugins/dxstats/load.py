@@ -1,7 +1,13 @@
-"""Stage -> check -> replace the period -> record the batches, in one transaction.
+"""Check keys -> replace the period while validating -> drop rejected rows -> record, in one transaction.
 
 The story of a load, each step a short function. If any step raises, the transaction rolls
 back and the warehouse is as it was; the caller then records the refusal in audit.
+
+Rows are written once, straight into ``core``: the slow parts of a load are PostgreSQL
+writing rows and Python validating them, so they run side by side (the bulk insert in a
+worker thread, on the transaction's connection; the suite in the caller's thread), and the
+few rows the suite rejects are deleted again before commit. What must be known before rows
+are written (a key counted twice) is checked first on the keys alone.
 A source's SQL for the steps is found by name under ``include/sql/<source>/``.
 """
 
@@ -10,14 +16,16 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dxstats.normalise import REJECTION_COLUMNS
+from dxstats.settings import max_rejected_share
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,14 +38,14 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class FileBatch:
-    """One landing file, read and validated, ready to load (or recorded as rejected)."""
+    """One landing file, read and typed, then loaded (or recorded as rejected)."""
 
     batch_id: str
     path: Path
     sha256: str
     rows_read: int
     started_at: datetime
-    valid: pd.DataFrame | None = None
+    rows: pd.DataFrame | None = None  # typed rows still in the running, with ``source_row``
     rejections: pd.DataFrame | None = None
     expectation_results: list[dict[str, Any]] = field(default_factory=list)
     rows_loaded: int = 0
@@ -45,31 +53,53 @@ class FileBatch:
     status: str = "loaded"
     message: str | None = None
 
+    def reject(self, rejections: pd.DataFrame) -> None:
+        """Add rejections; their rows leave the running."""
+        import pandas as pd
+
+        if rejections.empty:
+            return
+        self.rejections = pd.concat([self.rejections, rejections], ignore_index=True)
+        self.rows = self.rows[~self.rows["source_row"].isin(rejections["source_row"])]
+
 
 @dataclass(frozen=True)
 class Target:
-    """Where a source's rows go: its staging table and the period column the rows carry."""
+    """Where a source's rows go, what identifies a row, and the period being replaced."""
 
     source: str
-    staging_table: str
+    fact_table: str
+    keys_table: str
+    key: str
+    columns: tuple[str, ...]
     period: str
     period_start: date
 
 
-def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], run_id: str) -> None:
-    """Replace the period's rows with the batches' valid rows and record everything, atomically."""
+def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], run_id: str,
+                validate_batch: Callable[[FileBatch], None]) -> None:
+    """Replace the period's rows with the batches' rows that pass, and record everything, atomically."""
     with warehouse.begin() as conn:
         params = {"period_start": target.period_start}
-        with _step("clear staging"):
-            warehouse.run(conn, f"{target.source}/clear_staging", **params)
-        with _step("stage"):
-            _stage(warehouse, conn, target, batches)
-        with _step("flag conflicts"):
-            warehouse.run(conn, f"{target.source}/flag_conflicts", **params)
-            _add_conflicts(warehouse.query(conn, f"{target.source}/conflicts", **params), batches)
-        with _step("replace period"):
-            warehouse.run(conn, f"{target.source}/replace_period", **params)
-        with _step("account and record"):
+        with _step("keys counted once"):
+            _reject_repeated_keys(batches, target)
+            _reject_keys_of_other_periods(warehouse, conn, target, batches)
+        with _step("replace the period while validating"):
+            warehouse.run(conn, f"{target.source}/clear_period", **params)
+            candidates = [(b.batch_id, b.rows) for b in batches]  # the rows as they stand before the suite
+            _side_by_side(lambda: _insert_rows(warehouse, conn, target, candidates),
+                          lambda: [validate_batch(b) for b in batches])
+        _refuse_mostly_rejected(batches, max_rejected_share())
+        refused = [b for b in batches if b.status == "rejected"]
+        if refused:
+            from dxstats.errors import BatchRejected
+
+            raise BatchRejected("; ".join(str(b.message) for b in refused))
+        with _step("drop rejected rows and record"):
+            record_rejections(warehouse, conn, batches)
+            if any(b.rejections is not None and not b.rejections.empty for b in batches):
+                warehouse.run(conn, f"{target.source}/drop_rejected", **params,
+                              batch_ids=[b.batch_id for b in batches])
             _count_loaded(warehouse.query(conn, f"{target.source}/loaded_per_batch", **params), batches)
             _check_accounting(batches)
             warehouse.run(conn, "audit/supersede_batches", source=target.source, period=target.period)
@@ -84,23 +114,90 @@ def _step(name: str) -> Iterator[None]:
     log.debug("load step %s: %.2f s", name, time.perf_counter() - started)
 
 
-def _stage(warehouse: Warehouse, conn: Connection, target: Target, batches: list[FileBatch]) -> None:
-    for batch in batches:
-        rows = batch.valid.assign(export_month=target.period_start, batch_id=batch.batch_id)
-        warehouse.bulk_insert(conn, target.staging_table, rows)
-
-
-def _add_conflicts(rows: list[Any], batches: list[FileBatch]) -> None:
-    """Rows the SQL checks refused (counted twice) join the batch's rejections."""
+def _reject_repeated_keys(batches: list[FileBatch], target: Target) -> None:
+    """A key twice in a file, or in two files of the period: every copy is rejected (which is right is unknown)."""
     import pandas as pd
 
-    if not rows:
-        return
-    conflicts = pd.DataFrame([tuple(r) for r in rows], columns=["batch_id", *REJECTION_COLUMNS])
+    keys = pd.concat([b.rows[[target.key]].assign(batch_id=b.batch_id) for b in batches], ignore_index=True)
+    in_period = keys.duplicated(target.key, keep=False)
+    in_file = keys.duplicated([target.key, "batch_id"], keep=False)
+    label = target.key.replace("_", " ")
     for batch in batches:
-        mine = conflicts[conflicts["batch_id"] == batch.batch_id].drop(columns=["batch_id"])
-        if not mine.empty:
-            batch.rejections = pd.concat([batch.rejections, mine], ignore_index=True)
+        mine = keys["batch_id"] == batch.batch_id
+        for repeated, where in ((in_file, "more than once in the file"),
+                                (in_period & ~in_file, "in more than one file of the period")):
+            hit = batch.rows[batch.rows[target.key].isin(keys.loc[mine & repeated, target.key])]
+            batch.reject(_rejections(hit, target.key, f"{label} appears {where}; every copy is rejected",
+                                     f"{target.key}_counted_once"))
+
+
+def _refuse_mostly_rejected(batches: list[FileBatch], max_share: float) -> None:
+    """A file that loses more than ``max_share`` of its rows is more likely the wrong file than bad rows."""
+    for batch in batches:
+        rejected = batch.rejections["source_row"].nunique() if batch.rejections is not None else 0
+        if batch.status != "rejected" and rejected > max_share * batch.rows_read:
+            reasons = batch.rejections["reason"].value_counts().head(3)
+            batch.status = "rejected"
+            batch.message = (f"{batch.path}: {rejected} of {batch.rows_read} rows failed their checks, more than "
+                             f"the {max_share:.0%} a file may lose (DXSTATS_MAX_REJECTED_SHARE); most frequent: "
+                             + "; ".join(f"{reason} ({count})" for reason, count in reasons.items())
+                             + ". Is it the right file for this period?")
+
+
+def _reject_keys_of_other_periods(warehouse: Warehouse, conn: Connection, target: Target,
+                                  batches: list[FileBatch]) -> None:
+    """A key already in core for another period is rejected: a row counts once."""
+    import pandas as pd
+
+    params = {"period_start": target.period_start}
+    warehouse.run(conn, f"{target.source}/clear_keys", **params)
+    for batch in batches:
+        keys = batch.rows[["source_row", target.key]].assign(period_start=target.period_start,
+                                                             batch_id=batch.batch_id)
+        warehouse.bulk_insert(conn, target.keys_table, keys)
+    found = pd.DataFrame([tuple(r) for r in warehouse.query(conn, f"{target.source}/keys_of_other_periods",
+                                                               **params)], columns=["batch_id", "source_row"])
+    warehouse.run(conn, f"{target.source}/clear_keys", **params)
+    for batch in batches:
+        rows = batch.rows[batch.rows["source_row"].isin(found.loc[found["batch_id"] == batch.batch_id,
+                                                                  "source_row"])]
+        batch.reject(_rejections(rows, target.key, f"{target.key.replace('_', ' ')} was already loaded "
+                                 "for another period", f"{target.key}_counted_once"))
+
+
+def _rejections(rows: pd.DataFrame, column: str, reason: str, check: str) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame({"source_row": rows["source_row"].astype("int64"), "column_name": column,
+                         "value": rows[column].astype("string"), "reason": reason, "check_name": check},
+                        columns=REJECTION_COLUMNS)
+
+
+def _insert_rows(warehouse: Warehouse, conn: Connection, target: Target,
+                 candidates: list[tuple[str, pd.DataFrame]]) -> None:
+    for batch_id, rows in candidates:
+        frame = rows[list(target.columns)].assign(export_month=target.period_start, batch_id=batch_id)
+        warehouse.bulk_insert(conn, target.fact_table, frame)
+
+
+def _side_by_side(background: Callable[[], None], foreground: Callable[[], Any]) -> None:
+    """Run ``background`` in a worker thread while ``foreground`` runs here; re-raise the first error."""
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            background()
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=work, name="dxstats-bulk-insert")
+    worker.start()
+    try:
+        foreground()
+    finally:
+        worker.join()
+    if errors:
+        raise errors[0]
 
 
 def _count_loaded(rows: list[Any], batches: list[FileBatch]) -> None:
@@ -120,9 +217,24 @@ def _check_accounting(batches: list[FileBatch]) -> None:
             )
 
 
+def record_rejections(warehouse: Warehouse, conn: Connection, batches: list[FileBatch]) -> None:
+    """Write the batches' rejected rows to ``audit.rejected_rows``."""
+    import pandas as pd
+
+    rejected = [b.rejections.assign(batch_id=b.batch_id, file_name=b.path.name)
+                for b in batches if b.rejections is not None and not b.rejections.empty]
+    if rejected:
+        frame = pd.concat(rejected, ignore_index=True)
+        frame["source_row"] = frame["source_row"].astype("int64")
+        # The value as received, but storable: control characters shown as U+FFFD, at most 200 characters.
+        storable = frame["value"].astype("string").str.replace(r"[\x00-\x1f]", "\ufffd", regex=True)
+        frame["value"] = storable.str.slice(0, 200)
+        warehouse.bulk_insert(conn, "audit.rejected_rows", frame)
+
+
 def record_batches(warehouse: Warehouse, conn: Connection, target: Target,
                    batches: list[FileBatch], run_id: str) -> None:
-    """Write the batches and their rejected rows to ``audit``."""
+    """Write the batches to ``audit.batches``."""
     import pandas as pd
 
     now = datetime.now().replace(tzinfo=None)
@@ -142,10 +254,3 @@ def record_batches(warehouse: Warehouse, conn: Connection, target: Target,
         "started_at": b.started_at,
         "finished_at": now,
     } for b in batches]))
-    rejected = [b.rejections.assign(batch_id=b.batch_id, file_name=b.path.name)
-                for b in batches if b.rejections is not None and not b.rejections.empty]
-    if rejected:
-        frame = pd.concat(rejected, ignore_index=True)
-        frame["source_row"] = frame["source_row"].astype("int64")
-        frame["value"] = frame["value"].astype("string")
-        warehouse.bulk_insert(conn, "audit.rejected_rows", frame)

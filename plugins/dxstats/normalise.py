@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 REJECTION_COLUMNS = ["source_row", "column_name", "value", "reason", "check_name"]
 _BOOLEAN_WORDS = {"1": True, "0": False, "true": True, "false": False, "co": True, "khong": False}
 _WHOLE = re.compile(r"[+-]?\d{1,9}")
-_ZONED = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+# A time of day followed by a zone: Z, +07, +0700 or +07:00 (a bare date's "-03" is not a zone).
+_ZONED = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$")
 
 
 def normalise(raw: RawTable, contract: Contract) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -76,10 +77,17 @@ def _missing_values(frame: pd.DataFrame, column: Column, missing: pd.Series) -> 
 
 
 def _text(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    """Codes and text as they are, unless too long for the warehouse or carrying control characters."""
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
+    raw = pa.array(text, type=pa.string())
+    bad = pc.match_substring_regex(raw, r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+    if column.max_length:
+        bad = pc.or_(bad, pc.greater(pc.utf8_length(raw), column.max_length))
     values = text.astype("string").mask(text == "")
-    return values, pd.Series(False, index=text.index)
+    return values, pd.Series(bad.to_numpy(zero_copy_only=False), index=text.index).fillna(False).astype(bool)
 
 
 def _timestamp(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
@@ -102,7 +110,7 @@ def _timestamp(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
         if plain.any():
             values = values.mask(plain, pd.to_datetime(text.where(plain), format="ISO8601", errors="coerce"))
         if zoned.any():
-            local = pd.to_datetime(text.where(zoned), format="ISO8601", errors="coerce", utc=True)
+            local = pd.to_datetime(text.where(zoned).str.upper(), format="ISO8601", errors="coerce", utc=True)
             values = values.mask(zoned, local.dt.tz_convert(TIMEZONE).dt.tz_localize(None))
     values = values.astype("datetime64[us]")
     return values, values.isna() & (text != "")
@@ -172,8 +180,8 @@ _CONVERTERS = {
     "enum": _enum,
 }
 _EXPECTED = {
-    "code": "code",
-    "text": "text",
+    "code": "code (too long, or with control characters)",
+    "text": "text (too long, or with control characters)",
     "timestamp": "timestamp (yyyyMMddHHmmss or ISO 8601)",
     "date": "date (YYYY-MM-DD)",
     "int": "whole number",

@@ -86,7 +86,9 @@ def map_header(path: Path, header: list[str], contract: Contract) -> tuple[dict[
     missing = [c for c in contract.columns if c.required and c.name not in positions.values()]
     if missing:
         wanted = ", ".join(f"{c.source_name} ({c.name})" for c in missing)
-        raise SourceFileError(path, f"missing required columns: {wanted}; found: {', '.join(map(str, header))}", row=1)
+        # The unmatched cells are not echoed: without a header row they would be a filing's personal data.
+        raise SourceFileError(path, f"missing required columns: {wanted}; row 1 has {len(header)} cells, "
+                                    f"{len(positions)} of them contract columns (is the header row missing?)", row=1)
     return positions, dropped
 
 
@@ -177,6 +179,7 @@ def _locate_csv_problem(path: Path, codec: str, delimiter: str, width: int) -> S
 
 def _read_xlsx(path: Path, contract: Contract) -> RawTable:
     import zipfile
+    from xml.etree.ElementTree import ParseError
 
     import openpyxl
     import pandas as pd
@@ -192,6 +195,8 @@ def _read_xlsx(path: Path, contract: Contract) -> RawTable:
             raise SourceFileError(path, "the first sheet's first row is blank; expected the header row", row=1)
         positions, dropped = map_header(path, header, contract)
         records, problems = _xlsx_records(rows, positions)
+    except (ParseError, zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
+        raise SourceFileError(path, f"the first sheet is damaged ({type(exc).__name__}); export it again") from exc
     finally:
         workbook.close()
     frame = pd.DataFrame(records, columns=[*positions.values(), ROW])
@@ -210,12 +215,16 @@ def _xlsx_records(rows: Any, positions: dict[int, str]) -> tuple[list[list[Any]]
         for position, name in positions.items():
             value = values[position] if position < len(values) else None
             text = _cell_text(value)
-            if text.startswith("="):
-                problems.append(CellProblem(number, name, text, "a formula, not a value; export values only"))
+            if text.startswith("=") or not isinstance(value, _PLAIN_VALUES):
+                problems.append(CellProblem(number, name, text[:200], "a formula, not a value; export values only"))
+                text = ""
             record.append(text)
         record.append(number)
         records.append(record)
     return records, problems
+
+
+_PLAIN_VALUES = (type(None), str, int, float, bool, datetime, date)
 
 
 def _cell_text(value: Any) -> str:

@@ -30,34 +30,34 @@ log = logging.getLogger(__name__)
 UNITS_VALID_FROM = "2020-01-01"
 
 UNITS = Contract("units", (
-    Column("province_code", "ma_tinh", "code"),
-    Column("province_name", "ten_tinh", "text"),
-    Column("district_code", "ma_huyen", "code"),
-    Column("district_name", "ten_huyen", "text"),
-    Column("district_type", "loai_huyen", "text"),
-    Column("commune_code", "ma_xa", "code"),
-    Column("commune_name", "ten_xa", "text"),
-    Column("commune_type", "loai_xa", "text"),
+    Column("province_code", "ma_tinh", "code", max_length=10),
+    Column("province_name", "ten_tinh", "text", max_length=200),
+    Column("district_code", "ma_huyen", "code", max_length=10),
+    Column("district_name", "ten_huyen", "text", max_length=200),
+    Column("district_type", "loai_huyen", "text", max_length=50),
+    Column("commune_code", "ma_xa", "code", max_length=10),
+    Column("commune_name", "ten_xa", "text", max_length=200),
+    Column("commune_type", "loai_xa", "text", max_length=50),
 ))
 
 AGENCIES = Contract("agencies", (
-    Column("agency_code", "ma_co_quan", "code"),
-    Column("agency_name", "ten_co_quan", "text"),
+    Column("agency_code", "ma_co_quan", "code", max_length=40),
+    Column("agency_name", "ten_co_quan", "text", max_length=300),
     Column("agency_kind", "loai_co_quan", "enum", values={k: k for k in ("so_nganh", "huyen", "xa")}),
-    Column("unit_code", "ma_dvhc", "code"),
+    Column("unit_code", "ma_dvhc", "code", max_length=10),
     Column("valid_from", "hieu_luc_tu", "date"),
     Column("valid_to", "hieu_luc_den", "date", required=False, nullable=True),
 ))
 
 PROCEDURES = Contract("procedures", (
-    Column("procedure_code", "ma_tthc", "code"),
-    Column("procedure_name", "ten_tthc", "text"),
-    Column("field", "linh_vuc", "text", required=False, nullable=True),
+    Column("procedure_code", "ma_tthc", "code", max_length=20),
+    Column("procedure_name", "ten_tthc", "text", max_length=500),
+    Column("field", "linh_vuc", "text", required=False, nullable=True, max_length=200),
     Column("service_level", "muc_do_dvc", "enum",
            values={"toan_trinh": "toan_trinh", "mot_phan": "mot_phan", "khong": "khong"}),
     Column("has_fee", "co_phi", "bool"),
     Column("handled_at", "cap_thuc_hien", "enum", values={k: k for k in ("tinh", "huyen", "xa")}),
-    Column("agency_code", "ma_co_quan", "code", required=False, nullable=True),
+    Column("agency_code", "ma_co_quan", "code", required=False, nullable=True, max_length=40),
     Column("valid_from", "hieu_luc_tu", "date"),
     Column("valid_to", "hieu_luc_den", "date", required=False, nullable=True),
 ))

@@ -28,7 +28,7 @@ def load_dag(dag_id: str) -> Any:
     return dag
 
 
-def run_dag(dag_id: str, period_end: datetime) -> Any:
+def run_dag(dag_id: str, period_end: datetime, conf: dict[str, Any] | None = None) -> Any:
     """One real run of the DAG for its latest data interval ending by ``period_end``; the DagRun.
 
     Like a manual trigger, ``dag.test()`` places the run on the last complete interval before
@@ -40,9 +40,9 @@ def run_dag(dag_id: str, period_end: datetime) -> Any:
     dag = load_dag(dag_id)
     when = pendulum.instance(period_end, tz=TIMEZONE) if period_end.tzinfo is None else period_end
     log.info("running %s for the interval ending %s", dag_id, when)
-    return dag.test(logical_date=when)
+    return dag.test(logical_date=when, run_conf=conf)
 
 
-def run_month(dag_id: str, month: Month) -> Any:
-    """Run a monthly DAG for one calendar month."""
-    return run_dag(dag_id, datetime(month.end.year, month.end.month, month.end.day))
+def run_month(dag_id: str, month: Month, conf: dict[str, Any] | None = None) -> Any:
+    """Run a monthly DAG for one calendar month (``conf``: the run's params, e.g. ``{"force": True}``)."""
+    return run_dag(dag_id, datetime(month.end.year, month.end.month, month.end.day), conf)

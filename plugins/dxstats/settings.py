@@ -51,6 +51,14 @@ def default_duckdb_path() -> Path:
     return _path_setting("DXSTATS_DUCKDB_PATH", PROJECT_ROOT / "var" / "warehouse.duckdb")
 
 
+def max_rejected_share() -> float:
+    """The share of a file's rows that may be rejected before the whole period is refused (default 0.5)."""
+    value = float(os.environ.get("DXSTATS_MAX_REJECTED_SHARE", "0.5"))
+    if not 0 <= value <= 1:
+        raise ValueError(f"DXSTATS_MAX_REJECTED_SHARE={value}: expected a share between 0 and 1")
+    return value
+
+
 def warehouse_url() -> str:
     """SQLAlchemy URL of the warehouse.
 

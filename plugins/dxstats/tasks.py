@@ -27,7 +27,7 @@ def prepare_warehouse() -> dict[str, int]:
         warehouse.close()
 
 
-def ingest_portal(data_interval_start: datetime, run_id: str) -> dict[str, Any]:
+def ingest_portal(data_interval_start: datetime, run_id: str, force: bool = False) -> dict[str, Any]:
     """Ingest the portal's exports for the month the run's data interval starts in."""
     from airflow.sdk.exceptions import AirflowFailException
 
@@ -39,7 +39,7 @@ def ingest_portal(data_interval_start: datetime, run_id: str) -> dict[str, Any]:
     month = Month.of(data_interval_start)
     warehouse = Warehouse()
     try:
-        return ingest_portal_month(month, run_id, warehouse).as_dict()
+        return ingest_portal_month(month, run_id, warehouse, force=force).as_dict()
     except BatchRejected as exc:
         raise AirflowFailException(str(exc)) from exc
     finally:

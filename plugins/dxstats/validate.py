@@ -98,18 +98,31 @@ def _outcome(results: list[Any]) -> ValidationOutcome:
         meta = config.meta or {}
         reason = meta.get("reason", config.type)
         summaries.append(_summary(res, reason))
-        if res.exception_info and res.exception_info.get("raised_exception"):
+        error = _raised(res.exception_info)
+        if error:
             # A suite that cannot run is a defect of ours, not of the data: stop loudly.
-            raise RuntimeError(f"expectation {config.type} on {config.kwargs} failed to run: "
-                               f"{res.exception_info.get('exception_message')}")
+            raise RuntimeError(f"expectation {config.type} on {config.kwargs} failed to run: {error}")
         if res.success:
             continue
         if meta.get("scope") == "table":
             table_failures.append(f"{reason} (observed {res.result.get('observed_value')})")
         else:
-            rejected.append(_rows(res, reason))
+            rows = _rows(res, reason)
+            if rows.empty:
+                raise RuntimeError(f"expectation {config.type} on {config.kwargs} failed without naming rows")
+            rejected.append(rows)
     frame = pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(columns=REJECTION_COLUMNS)
     return ValidationOutcome(rejections=frame, results=summaries, table_failures=table_failures)
+
+
+def _raised(info: Any) -> str | None:
+    """The error message of an expectation that could not run; GX nests it per metric."""
+    if not isinstance(info, dict):
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    nested = [_raised(value) for value in info.values() if isinstance(value, dict)]
+    return next((message for message in nested if message), None)
 
 
 def _summary(res: Any, reason: str) -> dict[str, Any]:

@@ -68,17 +68,13 @@ class Warehouse:
 
     def run(self, conn: Connection, name: str, **params: Any) -> None:
         """Run every statement of ``include/sql/<name>.sql`` with bound parameters."""
-        from sqlalchemy import text
-
         for statement in statements(sql_file(name, self.dialect)):
-            conn.execute(text(statement), params)
+            conn.execute(_bound(statement, params), params)
 
     def query(self, conn: Connection, name: str, **params: Any) -> list[Any]:
         """Rows of the single query in ``include/sql/<name>.sql``."""
-        from sqlalchemy import text
-
         (statement,) = statements(sql_file(name, self.dialect))
-        return list(conn.execute(text(statement), params))
+        return list(conn.execute(_bound(statement, params), params))
 
     def frame(self, sql: str, **params: Any) -> pd.DataFrame:
         """A query's result as a DataFrame (for tests, reports and analysts' helpers)."""
@@ -120,6 +116,16 @@ class Warehouse:
             conn.exec_driver_sql(f"ANALYZE {_quoted(conn, table)}")
         else:
             _insert_into_duckdb(conn, table, arrow)
+
+
+def _bound(statement: str, params: dict[str, Any]) -> Any:
+    """A text clause whose list parameters expand (``IN :ids``), each element bound on its own."""
+    from sqlalchemy import bindparam, text
+
+    clause = text(statement)
+    lists = [bindparam(name, expanding=True) for name, value in params.items()
+             if isinstance(value, (list, tuple)) and f":{name}" in statement]
+    return clause.bindparams(*lists) if lists else clause
 
 
 def _copy_into_postgres(conn: Connection, table: str, arrow: Any) -> None:

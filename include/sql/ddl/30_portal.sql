@@ -1,24 +1,10 @@
--- Typed rows of the batches being loaded; emptied when their load commits.
-CREATE TABLE IF NOT EXISTS staging.portal_filings (
-    export_month    DATE         NOT NULL,
+-- The filing ids of the files being loaded, checked against core before any row is
+-- written (a filing counts once); a load clears its month's keys before and after.
+CREATE TABLE IF NOT EXISTS staging.portal_filing_keys (
+    period_start    DATE         NOT NULL,
     batch_id        VARCHAR(36)  NOT NULL,
     source_row      BIGINT       NOT NULL,
-    filing_id       VARCHAR(60)  NOT NULL,
-    procedure_code  VARCHAR(20)  NOT NULL,
-    service_level   VARCHAR(12)  NOT NULL,
-    agency_code     VARCHAR(40)  NOT NULL,
-    unit_code       VARCHAR(10)  NOT NULL,
-    channel         SMALLINT     NOT NULL,
-    received_at     TIMESTAMP    NOT NULL,
-    due_at          TIMESTAMP    NOT NULL,
-    finished_at     TIMESTAMP,
-    status          SMALLINT     NOT NULL,
-    has_fee         BOOLEAN      NOT NULL,
-    paid_online     BOOLEAN      NOT NULL,
-    digitised       BOOLEAN      NOT NULL,
-    e_result        BOOLEAN      NOT NULL,
-    synced          BOOLEAN      NOT NULL,
-    conflict        VARCHAR(200)            -- set when the row would count twice; see portal/flag_conflicts.sql
+    filing_id       VARCHAR(60)  NOT NULL
 );
 
 -- One row per filing. export_month is the export (and reception) month the row was loaded for:
@@ -40,6 +26,7 @@ CREATE TABLE IF NOT EXISTS core.fact_filing (
     digitised       BOOLEAN      NOT NULL,
     e_result        BOOLEAN      NOT NULL,
     synced          BOOLEAN      NOT NULL,
-    batch_id        VARCHAR(36)  NOT NULL,
+    batch_id        VARCHAR(36)  NOT NULL,   -- audit.batches: the file it came from ...
+    source_row      BIGINT       NOT NULL,   -- ... and its row there (header = row 1)
     PRIMARY KEY (filing_id)
 );

@@ -1,18 +1,22 @@
 -- Online public-service indicators per half-year (DESIGN §4), for the province, by agency kind
 -- (so_nganh department, huyen district, xa commune) and by agency, with the counts behind
 -- every rate. A filing counts in the half-year of its reception; a processed filing (status 9
--- or 10) in the half-year of its finish. Agencies and procedures are taken in the version
--- valid on the filing's date (reception) or on the half-year's last day (catalogue).
+-- or 10) in the half-year of its finish. Agencies are taken in the version valid on the
+-- filing's reception date (a filing whose agency has no version then counts under kind
+-- 'unknown', so totals never lose it); the catalogue in the version valid on the half-year's
+-- last day. The full-process rate uses the level the filing was offered at (its own
+-- service_level), since a procedure's level can change within the half-year. Agencies that
+-- offer services online but received no filing still get a row (0 of N services used).
 CREATE OR REPLACE VIEW mart.filing_indicators AS
 WITH filings AS (
     SELECT f.*,
-           a.agency_kind,
+           COALESCE(a.agency_kind, 'unknown') AS agency_kind,
            CAST(EXTRACT(YEAR FROM f.received_at) AS VARCHAR)
                || CASE WHEN EXTRACT(MONTH FROM f.received_at) <= 6 THEN '-H1' ELSE '-H2' END AS received_half,
            CAST(EXTRACT(YEAR FROM f.finished_at) AS VARCHAR)
                || CASE WHEN EXTRACT(MONTH FROM f.finished_at) <= 6 THEN '-H1' ELSE '-H2' END AS finished_half
     FROM core.fact_filing AS f
-    JOIN core.dim_agency AS a
+    LEFT JOIN core.dim_agency AS a
       ON a.agency_code = f.agency_code
      AND a.valid_from <= CAST(f.received_at AS DATE)
      AND (a.valid_to IS NULL OR CAST(f.received_at AS DATE) < a.valid_to)
@@ -85,26 +89,40 @@ services AS (
     FROM offered
     GROUP BY GROUPING SETS ((half_year), (half_year, agency_kind), (half_year, agency_kind, agency_code))
 ),
-counts AS (
+activity AS (
     SELECT COALESCE(r.half_year, p.half_year) AS half_year,
            COALESCE(r.scope, p.scope) AS scope,
            COALESCE(r.scope_key, p.scope_key) AS scope_key,
-           COALESCE(r.filings_received, 0) AS filings_received,
-           COALESCE(r.received_in_person, 0) AS received_in_person,
-           COALESCE(r.received_online, 0) AS received_online,
-           COALESCE(r.received_by_post, 0) AS received_by_post,
-           COALESCE(r.received_full_process, 0) AS received_full_process,
-           COALESCE(r.received_full_process_online, 0) AS received_full_process_online,
-           COALESCE(r.fee_filings, 0) AS fee_filings,
-           COALESCE(r.fee_filings_paid_online, 0) AS fee_filings_paid_online,
-           COALESCE(r.filings_digitised, 0) AS filings_digitised,
-           COALESCE(r.filings_synced, 0) AS filings_synced,
-           COALESCE(p.filings_processed, 0) AS filings_processed,
-           COALESCE(p.processed_on_time, 0) AS processed_on_time,
-           COALESCE(p.processed_with_e_result, 0) AS processed_with_e_result
+           r.filings_received, r.received_in_person, r.received_online, r.received_by_post,
+           r.received_full_process, r.received_full_process_online, r.fee_filings, r.fee_filings_paid_online,
+           r.filings_digitised, r.filings_synced,
+           p.filings_processed, p.processed_on_time, p.processed_with_e_result
     FROM received AS r
     FULL OUTER JOIN processed AS p
       ON p.half_year = r.half_year AND p.scope = r.scope AND p.scope_key = r.scope_key
+),
+counts AS (
+    SELECT COALESCE(a.half_year, s.half_year) AS half_year,
+           COALESCE(a.scope, s.scope) AS scope,
+           COALESCE(a.scope_key, s.scope_key) AS scope_key,
+           COALESCE(a.filings_received, 0) AS filings_received,
+           COALESCE(a.received_in_person, 0) AS received_in_person,
+           COALESCE(a.received_online, 0) AS received_online,
+           COALESCE(a.received_by_post, 0) AS received_by_post,
+           COALESCE(a.received_full_process, 0) AS received_full_process,
+           COALESCE(a.received_full_process_online, 0) AS received_full_process_online,
+           COALESCE(s.services_offered_online, 0) AS services_offered_online,
+           COALESCE(s.services_with_online_filings, 0) AS services_with_online_filings,
+           COALESCE(a.filings_processed, 0) AS filings_processed,
+           COALESCE(a.processed_on_time, 0) AS processed_on_time,
+           COALESCE(a.processed_with_e_result, 0) AS processed_with_e_result,
+           COALESCE(a.fee_filings, 0) AS fee_filings,
+           COALESCE(a.fee_filings_paid_online, 0) AS fee_filings_paid_online,
+           COALESCE(a.filings_digitised, 0) AS filings_digitised,
+           COALESCE(a.filings_synced, 0) AS filings_synced
+    FROM activity AS a
+    FULL OUTER JOIN services AS s
+      ON s.half_year = a.half_year AND s.scope = a.scope AND s.scope_key = a.scope_key
 )
 SELECT c.half_year,
        c.scope,
@@ -115,9 +133,9 @@ SELECT c.half_year,
        ROUND(100.0 * c.received_online / NULLIF(c.filings_received, 0), 1) AS online_filing_rate,
        c.received_full_process, c.received_full_process_online,
        ROUND(100.0 * c.received_full_process_online / NULLIF(c.received_full_process, 0), 1) AS full_process_online_rate,
-       COALESCE(s.services_offered_online, 0) AS services_offered_online,
-       COALESCE(s.services_with_online_filings, 0) AS services_with_online_filings,
-       ROUND(100.0 * s.services_with_online_filings / NULLIF(s.services_offered_online, 0), 1) AS services_with_online_filings_rate,
+       c.services_offered_online, c.services_with_online_filings,
+       ROUND(100.0 * c.services_with_online_filings / NULLIF(c.services_offered_online, 0), 1)
+           AS services_with_online_filings_rate,
        c.filings_processed, c.processed_on_time,
        ROUND(100.0 * c.processed_on_time / NULLIF(c.filings_processed, 0), 1) AS on_time_rate,
        c.fee_filings, c.fee_filings_paid_online,
@@ -129,8 +147,6 @@ SELECT c.half_year,
        c.filings_synced,
        ROUND(100.0 * c.filings_synced / NULLIF(c.filings_received, 0), 1) AS synced_rate
 FROM counts AS c
-LEFT JOIN services AS s
-  ON s.half_year = c.half_year AND s.scope = c.scope AND s.scope_key = c.scope_key
 LEFT JOIN halves AS h ON h.half_year = c.half_year
 LEFT JOIN core.dim_agency AS ag
   ON c.scope = 'agency' AND ag.agency_code = c.scope_key

@@ -28,11 +28,11 @@ SERVICE_LEVELS = {
 CONTRACT = Contract(
     source=SOURCE,
     columns=(
-        Column("filing_id", "ma_ho_so", "code"),
-        Column("procedure_code", "ma_tthc", "code"),
+        Column("filing_id", "ma_ho_so", "code", max_length=60),
+        Column("procedure_code", "ma_tthc", "code", max_length=20),
         Column("service_level", "muc_do_dvc", "enum", values=SERVICE_LEVELS),
-        Column("agency_code", "ma_co_quan", "code"),
-        Column("unit_code", "ma_dvhc", "code"),
+        Column("agency_code", "ma_co_quan", "code", max_length=40),
+        Column("unit_code", "ma_dvhc", "code", max_length=10),
         Column("channel", "kenh", "int"),
         Column("received_at", "ngay_tiep_nhan", "timestamp"),
         Column("due_at", "ngay_hen_tra", "timestamp"),
