@@ -59,7 +59,7 @@ def _summary(half_year: HalfYear) -> str:
     finally:
         warehouse.close()
     path = write_csv(frame, settings.outbox_dir() / str(half_year) / "filing_indicators.csv")
-    province = frame[frame["scope"].isin(["province", "agency_kind"])]
+    province = frame[frame["scope"].isin(["province", "agency_kind"])].fillna({"agency_kind": ""})
     shown = province[["scope", "agency_kind", "filings_received", "received_online", "online_filing_rate",
                       "services_with_online_filings", "services_offered_online", "services_with_online_filings_rate",
                       "on_time_rate", "online_payment_rate", "digitisation_rate", "e_result_rate", "synced_rate"]]
