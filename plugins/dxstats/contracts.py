@@ -55,9 +55,6 @@ class Contract:
             lookup[normalise_header(column.source_name)] = column.name
         return lookup
 
-    def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
-
 
 def strip_diacritics(text: str) -> str:
     """Vietnamese text without tone marks and with đ as d, for forgiving comparisons."""

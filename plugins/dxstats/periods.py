@@ -70,14 +70,5 @@ class HalfYear:
         first = 1 if self.half == 1 else 7
         return [Month(self.year, m) for m in range(first, first + 6)]
 
-    @property
-    def start(self) -> date:
-        return self.months[0].start
-
-    @property
-    def end(self) -> date:
-        """First day after the half-year (exclusive bound)."""
-        return self.months[-1].end
-
     def __str__(self) -> str:
         return f"{self.year:04d}-H{self.half}"
