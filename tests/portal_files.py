@@ -34,14 +34,22 @@ PERSONAL = {
 }
 
 
+#: The level of procedure each kind of agency handles.
+LEVEL_OF_KIND = {"so_nganh": "tinh", "huyen": "huyen", "xa": "xa"}
+
+
 @functools.cache
+def reference_rows(name: str) -> tuple[dict[str, str], ...]:
+    """The rows of a reference file (``agencies`` or ``procedures``), read once per test session."""
+    with open(reference_dir() / f"{name}.csv", encoding="utf-8") as f:
+        return tuple(csv.DictReader(f))
+
+
 def department_procedure() -> tuple[str, str, str, str]:
     """(agency code, unit code, procedure code, fee flag) of a department's full-process procedure."""
-    with open(reference_dir() / "procedures.csv", encoding="utf-8") as f:
-        procedures = list(csv.DictReader(f))
-    with open(reference_dir() / "agencies.csv", encoding="utf-8") as f:
-        units = {a["ma_co_quan"]: a["ma_dvhc"] for a in csv.DictReader(f)}
-    p = next(p for p in procedures if p["cap_thuc_hien"] == "tinh" and p["muc_do_dvc"] == "toan_trinh")
+    units = {a["ma_co_quan"]: a["ma_dvhc"] for a in reference_rows("agencies")}
+    p = next(p for p in reference_rows("procedures")
+             if p["cap_thuc_hien"] == "tinh" and p["muc_do_dvc"] == "toan_trinh")
     return p["ma_co_quan"], units[p["ma_co_quan"]], p["ma_tthc"], p["co_phi"]
 
 
@@ -116,28 +124,15 @@ def write_xlsx(path: Path, rows: list[dict[str, str]], *, formula_at: tuple[int,
 @functools.cache
 def offered_online() -> dict[str, set[str]]:
     """Each agency's procedures offered online, read straight from the reference files."""
-    with open(reference_dir() / "procedures.csv", encoding="utf-8") as f:
-        procedures = [p for p in csv.DictReader(f) if p["muc_do_dvc"] in ("toan_trinh", "mot_phan")]
-    with open(reference_dir() / "agencies.csv", encoding="utf-8") as f:
-        agencies = list(csv.DictReader(f))
-    level = {"so_nganh": "tinh", "huyen": "huyen", "xa": "xa"}
-    return {
-        a["ma_co_quan"]: {p["ma_tthc"] for p in procedures if p["cap_thuc_hien"] == level[a["loai_co_quan"]]
-                          and (a["loai_co_quan"] != "so_nganh" or p["ma_co_quan"] == a["ma_co_quan"])}
-        for a in agencies
-    }
+    online = [p for p in reference_rows("procedures") if p["muc_do_dvc"] in ("toan_trinh", "mot_phan")]
+    return {a["ma_co_quan"]: {p["ma_tthc"] for p in online if _handles(a, p)} for a in reference_rows("agencies")}
 
 
 def agency_filing(kind: str, service_level: str, nth: int = 0) -> dict[str, str]:
     """Fields of a valid filing at an agency of ``kind`` for a procedure of ``service_level``."""
-    with open(reference_dir() / "procedures.csv", encoding="utf-8") as f:
-        procedures = list(csv.DictReader(f))
-    with open(reference_dir() / "agencies.csv", encoding="utf-8") as f:
-        agencies = [a for a in csv.DictReader(f) if a["loai_co_quan"] == kind]
-    level = {"so_nganh": "tinh", "huyen": "huyen", "xa": "xa"}[kind]
-    for agency in agencies:
-        matches = [p for p in procedures if p["cap_thuc_hien"] == level and p["muc_do_dvc"] == service_level
-                   and (kind != "so_nganh" or p["ma_co_quan"] == agency["ma_co_quan"])]
+    for agency in (a for a in reference_rows("agencies") if a["loai_co_quan"] == kind):
+        matches = [p for p in reference_rows("procedures")
+                   if p["muc_do_dvc"] == service_level and _handles(agency, p)]
         if len(matches) > nth:
             p = matches[nth]
             return {"ma_co_quan": agency["ma_co_quan"], "ma_dvhc": agency["ma_dvhc"], "ma_tthc": p["ma_tthc"],
@@ -145,8 +140,13 @@ def agency_filing(kind: str, service_level: str, nth: int = 0) -> dict[str, str]
     raise LookupError(f"no {kind} agency with {nth + 1} {service_level} procedures")
 
 
-@functools.cache
+def _handles(agency: dict[str, str], procedure: dict[str, str]) -> bool:
+    """A department handles its own provincial procedures; a People's Committee every one of its level."""
+    if procedure["cap_thuc_hien"] != LEVEL_OF_KIND[agency["loai_co_quan"]]:
+        return False
+    return agency["loai_co_quan"] != "so_nganh" or procedure["ma_co_quan"] == agency["ma_co_quan"]
+
+
 def agency_kinds() -> dict[str, str]:
     """Agency code -> kind (so_nganh, huyen, xa), from the reference file."""
-    with open(reference_dir() / "agencies.csv", encoding="utf-8") as f:
-        return {a["ma_co_quan"]: a["loai_co_quan"] for a in csv.DictReader(f)}
+    return {a["ma_co_quan"]: a["loai_co_quan"] for a in reference_rows("agencies")}

@@ -139,7 +139,6 @@ def _record_refusal(warehouse: Warehouse, target: Target, batches: list[FileBatc
         batch.status = "rejected"
         batch.message = batch.message or "not loaded: another file of the month was rejected"
         batch.rows_rejected, batch.rows_loaded, batch.rejections = batch.rows_read, 0, None
-        batch.expectation_results = batch.expectation_results or []
     with warehouse.begin() as conn:
         record_batches(warehouse, conn, target, batches, run_id)
 

@@ -24,6 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dxstats.errors import BatchRejected
 from dxstats.normalise import REJECTION_COLUMNS
 from dxstats.settings import max_rejected_share
 
@@ -92,8 +93,6 @@ def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], 
         _refuse_mostly_rejected(batches, max_rejected_share())
         refused = [b for b in batches if b.status == "rejected"]
         if refused:
-            from dxstats.errors import BatchRejected
-
             raise BatchRejected("; ".join(str(b.message) for b in refused))
         with _step("drop rejected rows and record"):
             record_rejections(warehouse, conn, batches)

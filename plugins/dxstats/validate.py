@@ -32,10 +32,6 @@ class ValidationOutcome:
     results: list[dict[str, Any]] = field(default_factory=list)
     table_failures: list[str] = field(default_factory=list)
 
-    @property
-    def success(self) -> bool:
-        return not self.table_failures and self.rejections.empty
-
 
 def load_suite(source: str) -> dict[str, Any]:
     """The suite's JSON as written in ``expectations/``."""

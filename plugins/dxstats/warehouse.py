@@ -26,10 +26,13 @@ DIALECTS = ("duckdb", "postgresql")
 COPY_CHUNK_ROWS = 200_000
 
 
-def sql_file(name: str, dialect: str, root: Path = settings.SQL_DIR) -> Path:
-    """``include/sql/<name>.sql``, or its ``<name>.<dialect>.sql`` variant where one exists."""
-    variant = root / f"{name}.{dialect}.sql"
-    return variant if variant.exists() else root / f"{name}.sql"
+def sql_file(name: str, dialect: str) -> Path:
+    """``include/sql/<name>.sql``, or its ``<name>.<dialect>.sql`` variant where one exists.
+
+    A variant replaces the common file for its engine; a variant alone applies to its engine only.
+    """
+    variant = settings.SQL_DIR / f"{name}.{dialect}.sql"
+    return variant if variant.exists() else settings.SQL_DIR / f"{name}.sql"
 
 
 def statements(path: Path) -> list[str]:
@@ -94,11 +97,13 @@ class Warehouse:
                     conn.exec_driver_sql(statement)
 
     def _ddl_files(self) -> list[Path]:
+        """Every DDL and mart file in name order, each resolved for this engine by :func:`sql_file`."""
         files: list[Path] = []
         for folder in ("ddl", "mart"):
-            for path in sorted((settings.SQL_DIR / folder).glob("*.sql")):
-                dialect = path.suffixes[-2].lstrip(".") if len(path.suffixes) > 1 else None
-                if dialect is None or dialect == self.dialect:
+            names = sorted({p.name.split(".")[0] for p in (settings.SQL_DIR / folder).glob("*.sql")})
+            for name in names:
+                path = sql_file(f"{folder}/{name}", self.dialect)
+                if path.exists():
                     files.append(path)
         return files
 
