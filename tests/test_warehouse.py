@@ -1,17 +1,87 @@
-"""The one place that knows the engines apart: which SQL applies where."""
+"""The one place that knows the engines apart: which SQL applies where, how a period is replaced."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+
+from dxstats.partitions import partition_name
+from dxstats.warehouse import Warehouse
+
+COLUMNS_SQL = """
+SELECT column_name, data_type, is_nullable FROM information_schema.columns
+WHERE table_schema = 'core' AND table_name = 'fact_filing' ORDER BY ordinal_position
+"""
 
 
 def test_engine_variants_apply_to_their_engine_only(warehouse):
     names = [p.name for p in warehouse._ddl_files()]
     assert names[0] == "00_schemas.sql"
     assert "filing_indicators.sql" in names
-    tuning = "31_portal_tuning.postgresql.sql"
+    expected = "30_portal.postgresql.sql" if warehouse.dialect == "postgresql" else "30_portal.sql"
+    assert expected in names
+    assert {"30_portal.sql", "30_portal.postgresql.sql"} - {expected} & set(names) == set()
+
+
+@pytest.mark.postgres
+def test_both_engines_build_the_same_fact_table(pg_url, tmp_path):
+    """The PostgreSQL variant repeats the common DDL with partitioning: the columns must not drift apart."""
+    engines = [Warehouse(pg_url), Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")]
+    try:
+        for engine in engines:
+            engine.create_schema()
+        postgres, duckdb = (e.frame(COLUMNS_SQL) for e in engines)
+    finally:
+        for engine in engines:
+            engine.close()
+    assert postgres["column_name"].tolist() == duckdb["column_name"].tolist()
+    assert postgres["is_nullable"].tolist() == duckdb["is_nullable"].tolist()
+    same_kind = {"character varying": "VARCHAR", "smallint": "SMALLINT", "bigint": "BIGINT",
+                 "date": "DATE", "boolean": "BOOLEAN", "timestamp without time zone": "TIMESTAMP"}
+    assert [same_kind[t] for t in postgres["data_type"]] == duckdb["data_type"].tolist()
+
+
+def fact_rows(month: date, ids: list[str]) -> pd.DataFrame:
+    received = datetime(month.year, month.month, 3, 8, 30)
+    return pd.DataFrame({
+        "filing_id": ids, "export_month": month, "procedure_code": "1.001", "service_level": "toan_trinh",
+        "agency_code": "A", "unit_code": "28411", "channel": 2, "received_at": received, "due_at": received,
+        "finished_at": [None] * len(ids), "status": 1, "has_fee": False, "paid_online": False,
+        "digitised": True, "e_result": False, "synced": True, "batch_id": "b", "source_row": range(2, len(ids) + 2),
+    })
+
+
+def test_replacing_a_period_touches_that_period_only(warehouse):
+    jan, feb = date(2022, 1, 1), date(2022, 2, 1)
+    with warehouse.begin() as conn:
+        warehouse.replace_period(conn, "core.fact_filing", "export_month", jan, [fact_rows(jan, ["j1", "j2"])])
+        warehouse.replace_period(conn, "core.fact_filing", "export_month", feb, [fact_rows(feb, ["f1"])])
+    with warehouse.begin() as conn:
+        warehouse.replace_period(conn, "core.fact_filing", "export_month", jan,
+                                 [fact_rows(jan, ["j3"]), fact_rows(jan, ["j4"])])
+    facts = warehouse.frame("SELECT filing_id, export_month FROM core.fact_filing ORDER BY filing_id")
+    assert facts["filing_id"].tolist() == ["f1", "j3", "j4"]
     if warehouse.dialect == "postgresql":
-        assert tuning in names
-        persistence = warehouse.frame(
-            "SELECT relpersistence FROM pg_class WHERE relname = 'portal_filing_keys'")["relpersistence"][0]
-        assert persistence == "u"  # unlogged, as the PostgreSQL-only file says
-    else:
-        assert tuning not in names
+        partitions = warehouse.frame(
+            "SELECT c.relname, n.nspname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE i.inhparent = 'core.fact_filing'::regclass ORDER BY 1")
+        assert partitions.values.tolist() == [[partition_name("core.fact_filing", jan), "core"],
+                                              [partition_name("core.fact_filing", feb), "core"]]
+    # the key holds (on PostgreSQL each partition carries the parent's), and a failed replacement changes nothing
+    with pytest.raises(Exception, match="is duplicated|[Dd]uplicate key"), warehouse.begin() as conn:
+        warehouse.replace_period(conn, "core.fact_filing", "export_month", feb, [fact_rows(feb, ["x", "x"])])
+    assert warehouse.frame("SELECT filing_id FROM core.fact_filing WHERE export_month = '2022-02-01'")[
+        "filing_id"].tolist() == ["f1"]
+
+
+@pytest.mark.postgres
+def test_binary_copy_refuses_a_value_its_column_cannot_hold(pg_url):
+    warehouse = Warehouse(pg_url)
+    warehouse.create_schema()
+    rows = fact_rows(date(2022, 1, 1), ["a"]).assign(channel=70_000)  # SMALLINT holds up to 32,767
+    with pytest.raises(Exception, match="not in range"), warehouse.begin() as conn:
+        warehouse.replace_period(conn, "core.fact_filing", "export_month", date(2022, 1, 1), [rows])
+    warehouse.close()

@@ -72,7 +72,7 @@ def ingest_portal_month(month: Month, run_id: str, warehouse: Warehouse | None =
     warehouse = warehouse or Warehouse()
     files = month_files(portal.SOURCE, month, landing)
     hashes = {p: file_sha256(p) for p in files}
-    target = Target(portal.SOURCE, "core.fact_filing", "staging.portal_filing_keys", "filing_id",
+    target = Target(portal.SOURCE, "core.fact_filing", "export_month", "filing_id",
                     (*portal.CONTRACT.names, "source_row"), str(month), month.start)
     if not force and _unchanged(warehouse, target, hashes):
         log.info("%s %s: files unchanged since the last load; nothing to do", target.source, month)

@@ -1,13 +1,14 @@
-"""Check keys -> replace the period while validating -> drop rejected rows -> record, in one transaction.
+"""Replace the period while validating -> check keys -> drop rejected rows -> record, in one transaction.
 
 The story of a load, each step a short function. If any step raises, the transaction rolls
 back and the warehouse is as it was; the caller then records the refusal in audit.
 
 Rows are written once, straight into ``core``: the slow parts of a load are PostgreSQL
-writing rows and Python validating them, so they run side by side (the bulk insert in a
-worker thread, on the transaction's connection; the suite in the caller's thread), and the
-few rows the suite rejects are deleted again before commit. What must be known before rows
-are written (a key counted twice) is checked first on the keys alone.
+writing rows and Python validating them, so they run side by side (the period's replacement
+in a worker thread, on the transaction's connection; the suite in the caller's thread).
+A key repeated within the period is found in the frames before anything is written; a key
+already loaded for another period is found in core afterwards. The few rows the suite or
+that check reject are deleted again before commit.
 A source's SQL for the steps is found by name under ``include/sql/<source>/``.
 """
 
@@ -70,7 +71,7 @@ class Target:
 
     source: str
     fact_table: str
-    keys_table: str
+    period_column: str
     key: str
     columns: tuple[str, ...]
     period: str
@@ -82,14 +83,15 @@ def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], 
     """Replace the period's rows with the batches' rows that pass, and record everything, atomically."""
     with warehouse.begin() as conn:
         params = {"period_start": target.period_start}
-        with _step("keys counted once"):
+        with _step("keys counted once in the period"):
             _reject_repeated_keys(batches, target)
-            _reject_keys_of_other_periods(warehouse, conn, target, batches)
         with _step("replace the period while validating"):
-            warehouse.run(conn, f"{target.source}/clear_period", **params)
-            candidates = [(b.batch_id, b.rows) for b in batches]  # the rows as they stand before the suite
-            _side_by_side(lambda: _insert_rows(warehouse, conn, target, candidates),
+            candidates = [_fact_rows(target, b) for b in batches]  # the rows as they stand before the suite
+            _side_by_side(lambda: warehouse.replace_period(conn, target.fact_table, target.period_column,
+                                                           target.period_start, candidates),
                           lambda: [validate_batch(b) for b in batches])
+        with _step("keys counted once across periods"):
+            _reject_keys_of_other_periods(warehouse, conn, target, batches)
         _refuse_mostly_rejected(batches, max_rejected_share())
         refused = [b for b in batches if b.status == "rejected"]
         if refused:
@@ -115,18 +117,23 @@ def _step(name: str) -> Iterator[None]:
 
 def _reject_repeated_keys(batches: list[FileBatch], target: Target) -> None:
     """A key twice in a file, or in two files of the period: every copy is rejected (which is right is unknown)."""
+    import numpy as np
     import pandas as pd
 
-    keys = pd.concat([b.rows[[target.key]].assign(batch_id=b.batch_id) for b in batches], ignore_index=True)
-    in_period = keys.duplicated(target.key, keep=False)
-    in_file = keys.duplicated([target.key, "batch_id"], keep=False)
+    keys = pd.concat([b.rows[target.key] for b in batches], ignore_index=True)
+    repeated = keys.duplicated(keep=False).to_numpy()  # one pass over every key; usually none repeats
+    if not repeated.any():
+        return
+    owner = np.repeat([b.batch_id for b in batches], [len(b.rows) for b in batches])
+    repeats = pd.DataFrame({target.key: keys[repeated], "batch_id": owner[repeated]})
+    in_file = repeats.duplicated([target.key, "batch_id"], keep=False)
     label = target.key.replace("_", " ")
     for batch in batches:
-        mine = keys["batch_id"] == batch.batch_id
-        for repeated, where in ((in_file, "more than once in the file"),
-                                (in_period & ~in_file, "in more than one file of the period")):
-            hit = batch.rows[batch.rows[target.key].isin(keys.loc[mine & repeated, target.key])]
-            batch.reject(_rejections(hit, target.key, f"{label} appears {where}; every copy is rejected",
+        mine = repeats["batch_id"] == batch.batch_id
+        for hit, where in ((in_file, "more than once in the file"),
+                           (~in_file, "in more than one file of the period")):
+            rows = batch.rows[batch.rows[target.key].isin(repeats.loc[mine & hit, target.key])]
+            batch.reject(_rejections(rows, target.key, f"{label} appears {where}; every copy is rejected",
                                      f"{target.key}_counted_once"))
 
 
@@ -148,18 +155,11 @@ def _reject_keys_of_other_periods(warehouse: Warehouse, conn: Connection, target
     """A key already in core for another period is rejected: a row counts once."""
     import pandas as pd
 
-    params = {"period_start": target.period_start}
-    warehouse.run(conn, f"{target.source}/clear_keys", **params)
-    for batch in batches:
-        keys = batch.rows[["source_row", target.key]].assign(period_start=target.period_start,
-                                                             batch_id=batch.batch_id)
-        warehouse.bulk_insert(conn, target.keys_table, keys)
     found = pd.DataFrame([tuple(r) for r in warehouse.query(conn, f"{target.source}/keys_of_other_periods",
-                                                               **params)], columns=["batch_id", "source_row"])
-    warehouse.run(conn, f"{target.source}/clear_keys", **params)
+                                                               period_start=target.period_start)],
+                         columns=["batch_id", "source_row", target.key])
     for batch in batches:
-        rows = batch.rows[batch.rows["source_row"].isin(found.loc[found["batch_id"] == batch.batch_id,
-                                                                  "source_row"])]
+        rows = found[found["batch_id"] == batch.batch_id]
         batch.reject(_rejections(rows, target.key, f"{target.key.replace('_', ' ')} was already loaded "
                                  "for another period", f"{target.key}_counted_once"))
 
@@ -172,11 +172,9 @@ def _rejections(rows: pd.DataFrame, column: str, reason: str, check: str) -> pd.
                         columns=REJECTION_COLUMNS)
 
 
-def _insert_rows(warehouse: Warehouse, conn: Connection, target: Target,
-                 candidates: list[tuple[str, pd.DataFrame]]) -> None:
-    for batch_id, rows in candidates:
-        frame = rows[list(target.columns)].assign(export_month=target.period_start, batch_id=batch_id)
-        warehouse.bulk_insert(conn, target.fact_table, frame)
+def _fact_rows(target: Target, batch: FileBatch) -> pd.DataFrame:
+    return batch.rows[list(target.columns)].assign(**{target.period_column: target.period_start},
+                                                     batch_id=batch.batch_id)
 
 
 def _side_by_side(background: Callable[[], None], foreground: Callable[[], Any]) -> None:
@@ -189,7 +187,7 @@ def _side_by_side(background: Callable[[], None], foreground: Callable[[], Any])
         except BaseException as exc:
             errors.append(exc)
 
-    worker = threading.Thread(target=work, name="dxstats-bulk-insert")
+    worker = threading.Thread(target=work, name="dxstats-write-period")
     worker.start()
     try:
         foreground()

@@ -150,8 +150,11 @@ def _check_encoding(path: Path, codec: str) -> None:
     """Decode the whole file, columns we drop included: a wrong encoding means a wrong export.
 
     Streams in blocks, and names the row of the first bad byte without echoing its content
-    (it may be personal data).
+    (it may be personal data). UTF-8, the usual case, is first checked by Arrow's validator,
+    several times faster than decoding; only a file that fails it is decoded to find the row.
     """
+    if codec in ("utf-8", "utf-8-sig") and _valid_utf8(path):
+        return
     decoder = codecs.getincrementaldecoder(codec)()
     consumed, newlines = 0, 0
     with open(path, "rb") as handle:
@@ -164,6 +167,29 @@ def _check_encoding(path: Path, codec: str) -> None:
                                             "declare the file's encoding in the source config", row=row) from exc
             consumed += len(block)
             newlines += block.count(b"\n")
+
+
+def _valid_utf8(path: Path) -> bool:
+    carry = b""
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            # Checked up to the block's last newline, which never falls inside a character.
+            data = carry + block
+            cut = data.rfind(b"\n") + 1
+            if not _is_utf8(data[:cut]):
+                return False
+            carry = data[cut:]
+    return _is_utf8(carry)
+
+
+def _is_utf8(data: bytes) -> bool:
+    import pyarrow as pa
+
+    try:
+        pa.array([data], pa.binary()).cast(pa.string())
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _locate_csv_problem(path: Path, codec: str, delimiter: str, width: int) -> SourceFileError:

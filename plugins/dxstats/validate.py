@@ -3,6 +3,12 @@
 Suites are JSON in ``expectations/<source>.json``. An expectation whose ``meta.scope`` is
 ``table`` rejects the whole batch when it fails; every other expectation rejects only the
 rows it names, which land in ``audit.rejected_rows`` with the expectation's ``meta.reason``.
+
+Most row rules judge a row by the values of one or two columns alone (a code in a list, a
+channel with its service level). Those are checked once per distinct combination of the
+values they read, and their verdicts are spread back to the rows: a million filings carry a
+few thousand distinct codes, so the suite's cost follows the codes, not the rows. Rules that
+compare values within a row (a pair of times) run on every row.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import functools
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,31 +45,143 @@ def load_suite(source: str) -> dict[str, Any]:
     return json.loads((EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8"))
 
 
+# Rules whose verdict on a row follows from the values of the columns they read, a null passing;
+# with ``mostly`` a verdict counts rows, so such a rule runs on every row instead.
+VALUE_WISE = frozenset({
+    "expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set",
+    "expect_column_values_to_be_between", "expect_column_values_to_match_regex",
+    "expect_column_values_to_not_match_regex", "expect_column_value_lengths_to_be_between",
+})
+DISTINCT = "_distinct"  # the id of a combination of values in the frame of distinct combinations
+
+
 def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any]) -> ValidationOutcome:
     """Validate ``frame`` (which carries ``source_row``) against the source's suite."""
+    spec = load_suite(source)
+    value_wise = [e for e in spec["expectations"] if _is_value_wise(e)]
+    row_wise = [e for e in spec["expectations"] if not _is_value_wise(e)]
+    outcomes = []
+    if row_wise:
+        # GX copies the frame for many metrics: hand it only the columns these rules read.
+        results = _run(source, spec, row_wise, _narrowed(frame, row_wise), ROW, parameters)
+        outcomes.append(_outcome(results, _rows))
+    if value_wise:
+        combinations = _Combinations(_narrowed(frame, value_wise), value_wise)
+        results = _run(source, spec, combinations.expectations, combinations.frame, DISTINCT, parameters)
+        outcomes.append(_outcome(results, combinations.rejections, combinations.rows_in_domain))
+    return _merged(outcomes)
+
+
+def _narrowed(frame: pd.DataFrame, expectations: list[dict[str, Any]]) -> pd.DataFrame:
+    read = _referenced_columns(expectations)
+    return frame[[c for c in frame.columns if c == ROW or c in read]]
+
+
+def _is_value_wise(expectation: dict[str, Any]) -> bool:
+    kwargs = expectation["kwargs"]
+    return (expectation["type"] in VALUE_WISE and "mostly" not in kwargs
+            and kwargs.get("condition_parser", "pandas") == "pandas")
+
+
+def _run(source: str, spec: dict[str, Any], expectations: list[dict[str, Any]], frame: pd.DataFrame,
+         index_column: str, parameters: dict[str, Any]) -> list[Any]:
     import great_expectations as gx
 
-    spec = load_suite(source)
-    suite = gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"], meta=spec.get("meta", {}))
-    # GX copies the frame for many metrics: hand it only the columns the suite looks at.
-    narrow = frame[[c for c in frame.columns if c == ROW or c in _referenced_columns(spec)]]
-    batch = _batch_definition(source).get_batch(batch_parameters={"dataframe": narrow})
+    suite = gx.ExpectationSuite(name=spec["name"], expectations=expectations, meta=spec.get("meta", {}))
+    batch = _batch_definition(source).get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(
         suite,
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [index_column]},
         expectation_parameters=parameters,
     )
-    return _outcome(result.results)
+    return result.results
 
 
-def _referenced_columns(spec: dict[str, Any]) -> set[str]:
-    """Every column a suite's expectations name, in their arguments or row conditions."""
-    names: set[str] = set()
-    for expectation in spec["expectations"]:
-        kwargs = expectation["kwargs"]
-        names.update(str(kwargs[k]) for k in ("column", "column_A", "column_B") if k in kwargs)
-        names.update(kwargs.get("column_list", []))
-        names.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", kwargs.get("row_condition", "")))
+class _Combinations:
+    """The distinct combinations of values that the value-wise rules read, and the rows behind each.
+
+    One frame holds every rule's combinations, stacked; a rule's block fills only its own columns
+    and leaves the rest null, which the value-wise rules pass and row conditions do not select.
+    """
+
+    def __init__(self, rows: pd.DataFrame, expectations: list[dict[str, Any]]) -> None:
+        import numpy as np
+        import pandas as pd
+
+        self._blocks: dict[tuple[str, ...], tuple[int, Any]] = {}  # columns -> (first id, each row's combination)
+        self._conditions = [e["kwargs"].get("row_condition") for e in expectations]
+        # Each rule carries the columns it reads in its meta, to find its block again in its result.
+        self.expectations = [{**e, "meta": {**e.get("meta", {}), "rule": i,
+                                            "columns_read": sorted(_columns_read(e["kwargs"]))}}
+                             for i, e in enumerate(expectations)]
+        blocks, offset = [], 0
+        for columns in dict.fromkeys(tuple(e["meta"]["columns_read"]) for e in self.expectations):
+            ids, block = _distinct(rows, list(columns))
+            blocks.append(block)
+            self._blocks[columns] = (offset, ids)
+            offset += len(block)
+        stacked = pd.concat(blocks, ignore_index=True).astype(object)
+        self.frame = stacked.where(stacked.notna(), None).assign(**{DISTINCT: np.arange(offset)})
+        self._source = rows
+
+    def rows_in_domain(self, res: Any) -> int:
+        """How many rows the rule judged (those its row condition selects), as GX counts on every row."""
+        import numpy as np
+
+        meta = res.expectation_config.meta
+        first, ids = self._blocks[tuple(meta["columns_read"])]
+        counts = np.bincount(ids)
+        condition = self._conditions[meta["rule"]]
+        if not condition:
+            return int(counts.sum())
+        block = self.frame.iloc[first:first + len(counts)]
+        return int(counts[block.query(condition, engine="python")[DISTINCT].to_numpy() - first].sum())
+
+    def rejections(self, res: Any, reason: str) -> pd.DataFrame:
+        """The rows whose combination the expectation found unexpected, as rejections."""
+        import numpy as np
+        import pandas as pd
+
+        config = res.expectation_config
+        first, ids = self._blocks[tuple(config.meta["columns_read"])]
+        bad = [int(item[DISTINCT]) - first for item in res.result.get("unexpected_index_list") or []]
+        hit = self._source[np.isin(ids, bad)]
+        column = config.kwargs["column"]
+        return pd.DataFrame({"source_row": hit[ROW].astype("int64").to_numpy(), "column_name": column,
+                             "value": [_value_text(v) for v in hit[column]], "reason": reason,
+                             "check_name": config.type}, columns=REJECTION_COLUMNS)
+
+
+def _distinct(rows: pd.DataFrame, columns: list[str]) -> tuple[Any, pd.DataFrame]:
+    """Each row's combination number, and the combinations (row i of the frame is number i).
+
+    By hashing (``pd.factorize``), column by column, then on the combined codes: no sort.
+    """
+    import pandas as pd
+
+    ids, values = pd.factorize(rows[columns[0]], use_na_sentinel=False)
+    parts = [(ids, values)]
+    for column in columns[1:]:
+        codes, uniques = pd.factorize(rows[column], use_na_sentinel=False)
+        parts.append((codes, uniques))
+        ids = ids * len(uniques) + codes
+    ids, combined = pd.factorize(ids)
+    block: dict[str, Any] = {}
+    for column, (_, uniques) in zip(reversed(columns), reversed(parts), strict=True):
+        block[column] = uniques.take(combined % len(uniques))
+        combined = combined // len(uniques)
+    return ids, pd.DataFrame({c: block[c] for c in columns})
+
+
+def _referenced_columns(expectations: list[dict[str, Any]]) -> set[str]:
+    """Every column the expectations name, in their arguments or row conditions."""
+    return set().union(*(_columns_read(e["kwargs"]) for e in expectations))
+
+
+def _columns_read(kwargs: dict[str, Any]) -> set[str]:
+    names = {str(kwargs[k]) for k in ("column", "column_A", "column_B") if k in kwargs}
+    names.update(kwargs.get("column_list", []))
+    names.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", kwargs.get("row_condition") or ""))
     return names
 
 
@@ -85,7 +204,19 @@ def _batch_definition(source: str) -> Any:
     return asset.add_batch_definition_whole_dataframe(f"{source}_batch")
 
 
-def _outcome(results: list[Any]) -> ValidationOutcome:
+def _merged(outcomes: list[ValidationOutcome]) -> ValidationOutcome:
+    import pandas as pd
+
+    frames = [o.rejections for o in outcomes if not o.rejections.empty]
+    return ValidationOutcome(
+        rejections=pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECTION_COLUMNS),
+        results=[r for o in outcomes for r in o.results],
+        table_failures=[f for o in outcomes for f in o.table_failures],
+    )
+
+
+def _outcome(results: list[Any], rows_of: Callable[[Any, str], pd.DataFrame],
+             count_of: Callable[[Any], int] | None = None) -> ValidationOutcome:
     import pandas as pd
 
     summaries, rejected, table_failures = [], [], []
@@ -93,19 +224,19 @@ def _outcome(results: list[Any]) -> ValidationOutcome:
         config = res.expectation_config
         meta = config.meta or {}
         reason = meta.get("reason", config.type)
-        summaries.append(_summary(res, reason))
         error = _raised(res.exception_info)
         if error:
             # A suite that cannot run is a defect of ours, not of the data: stop loudly.
             raise RuntimeError(f"expectation {config.type} on {config.kwargs} failed to run: {error}")
+        rows = None if res.success or meta.get("scope") == "table" else rows_of(res, reason)
+        summaries.append(_summary(res, reason, rows, count_of(res) if count_of else None))
         if res.success:
             continue
-        if meta.get("scope") == "table":
+        if rows is None:
             table_failures.append(f"{reason} (observed {res.result.get('observed_value')})")
+        elif rows.empty:
+            raise RuntimeError(f"expectation {config.type} on {config.kwargs} failed without naming rows")
         else:
-            rows = _rows(res, reason)
-            if rows.empty:
-                raise RuntimeError(f"expectation {config.type} on {config.kwargs} failed without naming rows")
             rejected.append(rows)
     frame = pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(columns=REJECTION_COLUMNS)
     return ValidationOutcome(rejections=frame, results=summaries, table_failures=table_failures)
@@ -121,14 +252,18 @@ def _raised(info: Any) -> str | None:
     return next((message for message in nested if message), None)
 
 
-def _summary(res: Any, reason: str) -> dict[str, Any]:
+def _summary(res: Any, reason: str, rows: pd.DataFrame | None, element_count: int | None) -> dict[str, Any]:
+    """What audit keeps of a result; counts are of rows (a value-wise rule's GX counts are of combinations)."""
     kwargs = res.expectation_config.kwargs
+    unexpected = res.result.get("unexpected_count") if rows is None else len(rows)
+    if element_count is None:
+        element_count = res.result.get("element_count")
     return {
         "expectation": res.expectation_config.type,
         "column": kwargs.get("column") or f"{kwargs.get('column_A')},{kwargs.get('column_B')}",
         "success": bool(res.success),
-        "element_count": res.result.get("element_count"),
-        "unexpected_count": res.result.get("unexpected_count"),
+        "element_count": element_count,
+        "unexpected_count": unexpected,
         "reason": reason,
     }
 

@@ -8,9 +8,10 @@ PostgreSQL, an Arrow scan on DuckDB), inside the caller's transaction.
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,16 +112,33 @@ class Warehouse:
         """Append ``frame``'s rows to ``table`` (``schema.name``; columns by name) in ``conn``'s transaction."""
         if frame.empty:
             return
-        import pyarrow as pa
-
-        arrow = pa.Table.from_pandas(frame, preserve_index=False)
         if self.dialect == "postgresql":
-            _copy_into_postgres(conn, table, arrow)
+            _copy_into_postgres(conn, table, frame)
             # Fresh statistics, or the planner takes a table it last saw empty for a tiny one
             # and the load's checks turn quadratic (seen: minutes instead of a second at 1M rows).
             conn.exec_driver_sql(f"ANALYZE {_quoted(conn, table)}")
         else:
-            _insert_into_duckdb(conn, table, arrow)
+            _insert_into_duckdb(conn, table, frame)
+
+    def replace_period(self, conn: Connection, table: str, period_column: str, period_start: date,
+                       frames: Iterable[pd.DataFrame]) -> None:
+        """Replace the rows of one period of ``table`` with ``frames``' rows, in ``conn``'s transaction.
+
+        On PostgreSQL the fact tables are partitioned by month: the month is built off to the
+        side and swapped in (:mod:`dxstats.partitions`). On DuckDB the month is deleted and the
+        rows appended (its zone maps find a month without an index).
+        """
+        if self.dialect == "postgresql":
+            from dxstats.partitions import replace_partition
+
+            replace_partition(conn, table, period_column, period_start,
+                              lambda fresh: [_copy_into_postgres(conn, fresh, f) for f in frames if not f.empty])
+            return
+        column = _quoted(conn, period_column)
+        conn.exec_driver_sql(f"DELETE FROM {_quoted(conn, table)} WHERE {column} = ?", (period_start,))  # noqa: S608
+        for frame in frames:
+            if not frame.empty:
+                _insert_into_duckdb(conn, table, frame)
 
 
 def _bound(statement: str, params: dict[str, Any]) -> Any:
@@ -133,19 +151,49 @@ def _bound(statement: str, params: dict[str, Any]) -> Any:
     return clause.bindparams(*lists) if lists else clause
 
 
-def _copy_into_postgres(conn: Connection, table: str, arrow: Any) -> None:
-    import pyarrow.csv as pacsv
+def _copy_into_postgres(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    """COPY in PostgreSQL's binary format: no text to format here or to parse there (half the time of CSV)."""
+    from pgpq import ArrowToPostgresBinaryEncoder
     from psycopg import sql
 
+    clock = time.perf_counter()
+    arrow = _arrow_for(conn, table, frame)
+    log.debug("%s: %d rows typed for COPY in %.2f s", table, len(frame), time.perf_counter() - clock)
     schema, name = table.split(".")
     columns = sql.SQL(", ").join(sql.Identifier(c) for c in arrow.column_names)
-    copy_sql = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(sql.Identifier(schema, name), columns)
+    copy_sql = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(sql.Identifier(schema, name), columns)
+    encoder = ArrowToPostgresBinaryEncoder(arrow.schema)
     driver = conn.connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
+        copy.write(encoder.write_header())
         for batch in arrow.to_batches(max_chunksize=COPY_CHUNK_ROWS):
-            buffer = io.BytesIO()
-            pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=False))
-            copy.write(buffer.getvalue())
+            copy.write(encoder.write_batch(batch))
+        copy.write(encoder.finish())
+
+
+# The binary format carries each value in its column's exact type: the frame is cast to these first.
+_ARROW_TYPES = {
+    "smallint": "int16", "integer": "int32", "bigint": "int64", "boolean": "bool_", "date": "date32",
+    "timestamp without time zone": "timestamp", "text": "large_string", "character varying": "large_string",
+    "character": "large_string",
+}
+
+
+def _arrow_for(conn: Connection, table: str, frame: pd.DataFrame) -> Any:
+    """``frame`` as an Arrow table typed like ``table``'s columns (a safe cast: an overflow raises)."""
+    import pyarrow as pa
+
+    rows = conn.exec_driver_sql(
+        "SELECT a.attname, format_type(a.atttypid, NULL) FROM pg_attribute AS a "
+        "WHERE a.attrelid = %(table)s::regclass AND a.attnum > 0 AND NOT a.attisdropped", {"table": table})
+    types = dict(rows.fetchall())
+    fields = []
+    for column in frame.columns:
+        kind = _ARROW_TYPES.get(types.get(column, ""))
+        if kind is None:
+            raise TypeError(f"{table}.{column}: no binary COPY mapping for type {types.get(column)!r}")
+        fields.append(pa.field(column, pa.timestamp("us") if kind == "timestamp" else getattr(pa, kind)()))
+    return pa.Table.from_pandas(frame, preserve_index=False).cast(pa.schema(fields))
 
 
 def _quoted(conn: Connection, name: str) -> str:
@@ -154,7 +202,10 @@ def _quoted(conn: Connection, name: str) -> str:
     return ".".join(quote(part) for part in name.split("."))
 
 
-def _insert_into_duckdb(conn: Connection, table: str, arrow: Any) -> None:
+def _insert_into_duckdb(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    import pyarrow as pa
+
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
     driver = conn.connection.driver_connection
     view = "_dxstats_bulk"
     driver.register(view, arrow)
@@ -163,4 +214,7 @@ def _insert_into_duckdb(conn: Connection, table: str, arrow: Any) -> None:
         # Identifiers only, quoted by the dialect; values travel in the Arrow table.
         conn.exec_driver_sql(f"INSERT INTO {_quoted(conn, table)} ({columns}) SELECT {columns} FROM {view}")  # noqa: S608
     finally:
-        driver.unregister(view)
+        # After a failed insert DuckDB refuses everything until rollback, unregistering too: keep the
+        # insert's error, not that one (the next register of the name replaces the view anyway).
+        with contextlib.suppress(Exception):
+            driver.unregister(view)

@@ -1,12 +1,3 @@
--- The filing ids of the files being loaded, checked against core before any row is
--- written (a filing counts once); a load clears its month's keys before and after.
-CREATE TABLE IF NOT EXISTS staging.portal_filing_keys (
-    period_start    DATE         NOT NULL,
-    batch_id        VARCHAR(36)  NOT NULL,
-    source_row      BIGINT       NOT NULL,
-    filing_id       VARCHAR(60)  NOT NULL
-);
-
 -- One row per filing. export_month is the export (and reception) month the row was loaded for:
 -- a month's load replaces exactly its rows. Times are local (Asia/Ho_Chi_Minh).
 CREATE TABLE IF NOT EXISTS core.fact_filing (
@@ -28,5 +19,5 @@ CREATE TABLE IF NOT EXISTS core.fact_filing (
     synced          BOOLEAN      NOT NULL,
     batch_id        VARCHAR(36)  NOT NULL,   -- audit.batches: the file it came from ...
     source_row      BIGINT       NOT NULL,   -- ... and its row there (header = row 1)
-    PRIMARY KEY (filing_id)
+    PRIMARY KEY (filing_id, export_month)   -- a filing counts once across months: the load checks it
 );

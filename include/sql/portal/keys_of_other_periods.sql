@@ -1,8 +1,9 @@
--- Staged filings whose id is already in core for a different month: a filing counts once.
-SELECT k.batch_id, k.source_row
-FROM staging.portal_filing_keys AS k
-JOIN core.fact_filing AS f
-  ON f.filing_id = k.filing_id
- AND f.export_month <> k.period_start
-WHERE k.period_start = :period_start
-ORDER BY k.batch_id, k.source_row;
+-- Filings of the month just written whose id is already in core for a different month:
+-- a filing counts once, so these rows are rejected (and deleted again before commit).
+SELECT n.batch_id, n.source_row, n.filing_id
+FROM core.fact_filing AS n
+JOIN core.fact_filing AS o
+  ON o.filing_id = n.filing_id
+ AND o.export_month <> :period_start
+WHERE n.export_month = :period_start
+ORDER BY n.batch_id, n.source_row;

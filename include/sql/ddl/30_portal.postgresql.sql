@@ -1,0 +1,26 @@
+-- PostgreSQL's variant of 30_portal.sql: the same table, partitioned by month (one partition per
+-- export month, created by the load, which swaps a month in whole: plugins/dxstats/partitions.py).
+--
+-- One row per filing. export_month is the export (and reception) month the row was loaded for:
+-- a month's load replaces exactly its rows. Times are local (Asia/Ho_Chi_Minh).
+CREATE TABLE IF NOT EXISTS core.fact_filing (
+    filing_id       VARCHAR(60)  COLLATE "C" NOT NULL,  -- codes: byte order, and a faster key
+    export_month    DATE         NOT NULL,
+    procedure_code  VARCHAR(20)  NOT NULL,
+    service_level   VARCHAR(12)  NOT NULL,
+    agency_code     VARCHAR(40)  NOT NULL,
+    unit_code       VARCHAR(10)  NOT NULL,
+    channel         SMALLINT     NOT NULL,
+    received_at     TIMESTAMP    NOT NULL,
+    due_at          TIMESTAMP    NOT NULL,
+    finished_at     TIMESTAMP,
+    status          SMALLINT     NOT NULL,
+    has_fee         BOOLEAN      NOT NULL,
+    paid_online     BOOLEAN      NOT NULL,
+    digitised       BOOLEAN      NOT NULL,
+    e_result        BOOLEAN      NOT NULL,
+    synced          BOOLEAN      NOT NULL,
+    batch_id        VARCHAR(36)  NOT NULL,   -- audit.batches: the file it came from ...
+    source_row      BIGINT       NOT NULL,   -- ... and its row there (header = row 1)
+    PRIMARY KEY (filing_id, export_month)   -- a filing counts once across months: the load checks it
+) PARTITION BY LIST (export_month);

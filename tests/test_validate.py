@@ -1,0 +1,73 @@
+"""The suite's verdicts: checked per distinct value where a rule allows it, the same as row by row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from portal_files import reference_rows, valid_row, valid_rows, write_csv
+
+from dxstats import validate
+from dxstats.normalise import normalise
+from dxstats.reading import read_table
+from dxstats.sources import portal
+
+PARAMETERS = {
+    "known_agency_codes": [a["ma_co_quan"] for a in reference_rows("agencies")],
+    "known_procedure_codes": [p["ma_tthc"] for p in reference_rows("procedures")],
+    "known_unit_codes": sorted({a["ma_dvhc"] for a in reference_rows("agencies")}),
+    "export_month": [202201],
+}
+
+
+def typed_rows(tmp_path: Path) -> pd.DataFrame:
+    """Valid rows plus one planted failure of each per-value rule, some rows failing twice."""
+    not_online = next(p["ma_tthc"] for p in reference_rows("procedures") if p["muc_do_dvc"] == "khong")
+    rows = [
+        *valid_rows(30),
+        valid_row(31, ma_tthc="9.999999"),                     # unknown procedure
+        valid_row(32, ma_co_quan="KHONG.CO"),                  # unknown agency
+        valid_row(33, ma_dvhc="99999"),                        # unknown unit
+        valid_row(34, kenh="2", muc_do_dvc="khong", ma_tthc=not_online),  # online, not offered online
+        valid_row(35, kenh="1", muc_do_dvc="khong", ma_tthc=not_online),  # in person: fine
+        valid_row(36, ngay_tiep_nhan="2022-02-03 08:00:00", ngay_hen_tra="2022-02-10 08:00:00"),  # other month
+        valid_row(37, trang_thai="3", ngay_ket_thuc_xu_ly=""),  # finished without a finish time
+        valid_row(38, ngay_hen_tra="2022-01-01 08:00:00"),    # due before reception
+        valid_row(39, ma_tthc="9.999999", ma_co_quan="KHONG.CO"),  # two failures in one row
+        valid_row(40, ma_tthc="9.999999"),                     # the same bad value again
+    ]
+    path = write_csv(tmp_path / "export.csv", rows)
+    typed, problems = normalise(read_table(path, portal.CONTRACT), portal.CONTRACT)
+    assert problems.empty
+    return portal.with_checked_fields(typed)
+
+
+def as_set(outcome: validate.ValidationOutcome) -> set[tuple]:
+    frame = outcome.rejections[["source_row", "column_name", "value", "check_name"]]
+    return {tuple(r) for r in frame.itertuples(index=False)}
+
+
+def test_checking_distinct_values_rejects_exactly_what_row_by_row_checking_does(tmp_path, monkeypatch):
+    rows = typed_rows(tmp_path)
+    by_value = validate.validate(rows, portal.SOURCE, PARAMETERS)
+    monkeypatch.setattr(validate, "VALUE_WISE", frozenset())
+    by_row = validate.validate(rows, portal.SOURCE, PARAMETERS)
+    assert as_set(by_value) == as_set(by_row)
+    failing_rows = sorted({r[0] for r in as_set(by_value)})
+    assert failing_rows == [32, 33, 34, 35, 37, 38, 39, 40, 41]  # header is row 1: filing n is row n + 1
+    assert ("procedure_code", 3) in {(r["column"], r["unexpected_count"]) for r in by_value.results}
+
+    def counts(outcome):
+        return sorted((r["expectation"], r["column"], r["element_count"], r["unexpected_count"])
+                      for r in outcome.results)
+
+    assert counts(by_value) == counts(by_row)
+
+
+@pytest.mark.parametrize("rule", sorted(validate.VALUE_WISE))
+def test_value_wise_rules_are_ones_whose_verdict_depends_on_values_alone(rule):
+    """Guard for the list: a rule that counts rows (``mostly``) or judges nulls may not be on it."""
+    assert "null" not in rule
+    assert "unique" not in rule
+    assert not validate._is_value_wise({"type": rule, "kwargs": {"column": "x", "mostly": 0.9}})
