@@ -13,7 +13,8 @@ seeded, reproducible stand-in:
   or ISO 8601 timestamps, legacy service-level codes), with the personal-data columns that
   real exports carry (all fake).
 
-Only the administrative-unit codes are real (GSO, ``data/reference/tien_giang_units_2022.csv``).
+Only the administrative-unit codes are real (GSO, ``data/reference/tien_giang_units_2022.csv``;
+their history for the pipeline is ``data/reference/units.csv``).
 Every generated row obeys the portal contract of DESIGN.md section 3; the pipeline's tests add
 broken rows themselves. Rates are set to be realistic for 2022 (nationally: 43.2 % of filings
 online, 67.8 % of online services with filings). The same ``--seed`` always gives byte-identical
@@ -54,6 +55,7 @@ PROVINCE_CODE = "82"
 PROVINCE_NAME = "Tỉnh Tiền Giang"
 AGENCY_PREFIX = "H56"
 VALID_FROM = "2020-01-01"
+UNITS_REORGANISED = "2025-07-01"
 XLSX_TIMESTAMP = dt.datetime(2022, 7, 1, 8, 0, 0)
 
 # The bundled half-year: month -> (rows, format options). Tết (1 Feb 2022) lowers February.
@@ -456,7 +458,9 @@ def build_agencies(units: pd.DataFrame) -> pd.DataFrame:
     agencies = pd.DataFrame(rows, columns=["ma_co_quan", "ten_co_quan", "loai_co_quan",
                                            "ma_dvhc"])
     agencies["hieu_luc_tu"] = VALID_FROM
-    agencies["hieu_luc_den"] = ""
+    # District and commune People's Committees end with their units on 1 July 2025 (data/reference/units.csv).
+    agencies["hieu_luc_den"] = agencies["loai_co_quan"].map({"huyen": UNITS_REORGANISED, "xa": UNITS_REORGANISED}
+                                                            ).fillna("")
     return agencies
 
 

@@ -77,7 +77,7 @@ def ingest_portal_month(month: Month, run_id: str, warehouse: Warehouse | None =
     if not force and _unchanged(warehouse, target, hashes):
         log.info("%s %s: files unchanged since the last load; nothing to do", target.source, month)
         return IngestResult(target.source, target.period, "unchanged", [p.name for p in files], 0, 0, 0)
-    parameters = {**known_codes(warehouse), "export_month": [month.year * 100 + month.month]}
+    parameters = {**known_codes(warehouse, month.start, month.end), "export_month": [month.year * 100 + month.month]}
     batches = [_read(path, hashes[path]) for path in files]
     clock = time.perf_counter()
     try:

@@ -1,21 +1,25 @@
-"""Reference dimensions: administrative units, agencies and the procedure catalogue.
+"""Reference dimensions with history: administrative units, agencies and the procedure catalogue.
 
-They are read with the same reader and contracts as any source, then replace the
-``core.dim_*`` tables in one transaction. Reference files must be clean: any value that
-does not fit its type rejects the file. (History-aware loading, with checks that a new
-version does not break the old ones, builds on this.)
+They are read with the same reader and contracts as any source, checked as histories
+(:mod:`dxstats.history`: one version of a code at a time; a unit's parent, an agency's unit
+and a procedure's agency valid over its whole validity), then replace the ``core.dim_*``
+tables in one transaction. Each file holds every version of its rows, so a reload is the
+whole history again. Reference files must be clean: any value that does not fit its type,
+or a version that breaks history, rejects the file.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dxstats import settings
 from dxstats.contracts import Column, Contract
 from dxstats.errors import SourceFileError
+from dxstats.history import check_parents, check_versions
 from dxstats.normalise import normalise
 from dxstats.reading import ROW, read_table
 
@@ -26,18 +30,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: The units in force before the 2025 reorganisation (the GSO list the 2022 reports count against).
-UNITS_VALID_FROM = "2020-01-01"
-
 UNITS = Contract("units", (
-    Column("province_code", "ma_tinh", "code", max_length=10),
-    Column("province_name", "ten_tinh", "text", max_length=200),
-    Column("district_code", "ma_huyen", "code", max_length=10),
-    Column("district_name", "ten_huyen", "text", max_length=200),
-    Column("district_type", "loai_huyen", "text", max_length=50),
-    Column("commune_code", "ma_xa", "code", max_length=10),
-    Column("commune_name", "ten_xa", "text", max_length=200),
-    Column("commune_type", "loai_xa", "text", max_length=50),
+    Column("unit_code", "ma_dvhc", "code", max_length=10),
+    Column("unit_name", "ten_dvhc", "text", max_length=200),
+    Column("unit_level", "cap", "enum", values={"province": "province", "tinh": "province",
+                                                 "district": "district", "huyen": "district",
+                                                 "commune": "commune", "xa": "commune"}),
+    Column("unit_type", "loai", "text", required=False, nullable=True, max_length=50),
+    Column("parent_code", "ma_cap_tren", "code", required=False, nullable=True, max_length=10),
+    Column("valid_from", "hieu_luc_tu", "date"),
+    Column("valid_to", "hieu_luc_den", "date", required=False, nullable=True),
+    # 0 where the row comes from a source not checked against the official act (the 2025 mapping)
+    Column("verified", "da_xac_minh", "bool", required=False, nullable=True),
 ))
 
 AGENCIES = Contract("agencies", (
@@ -71,55 +75,65 @@ class ReferenceCounts:
 
 
 def read_clean(path: Path, contract: Contract) -> pd.DataFrame:
-    """A reference file typed by its contract; the first bad value rejects the file."""
+    """A reference file typed by its contract (with ``source_row``); the first bad value rejects the file."""
     raw = read_table(path, contract)
     typed, problems = normalise(raw, contract)
     if not problems.empty:
         first = problems.iloc[0]
         raise SourceFileError(path, f"{len(problems)} bad values; first: {first['value']!r} is "
                                     f"{first['reason']}", row=int(first["source_row"]), column=first["column_name"])
-    return typed.drop(columns=[ROW])
+    return typed
 
 
-def unit_rows(units: pd.DataFrame) -> pd.DataFrame:
-    """Province, district and commune rows of ``core.dim_unit`` from the GSO list's flat layout."""
-    import pandas as pd
+def read_units(path: Path) -> pd.DataFrame:
+    """The unit versions, checked as a history: no code twice at once, every parent there all along."""
+    units = read_clean(path, UNITS)
+    units["verified"] = units["verified"].fillna(True).astype(bool)
+    check_versions(units, "unit_code", path)
+    check_parents(units, "parent_code", units, "unit_code", path, "unit")
+    return units
 
-    province = units[["province_code", "province_name"]].drop_duplicates().rename(
-        columns={"province_code": "unit_code", "province_name": "unit_name"}).assign(
-        unit_level="province", unit_type="Tỉnh", parent_code=None)
-    districts = units[["district_code", "district_name", "district_type", "province_code"]].drop_duplicates().rename(
-        columns={"district_code": "unit_code", "district_name": "unit_name", "district_type": "unit_type",
-                 "province_code": "parent_code"}).assign(unit_level="district")
-    communes = units[["commune_code", "commune_name", "commune_type", "district_code"]].rename(
-        columns={"commune_code": "unit_code", "commune_name": "unit_name", "commune_type": "unit_type",
-                 "district_code": "parent_code"}).assign(unit_level="commune")
-    rows = pd.concat([province, districts, communes], ignore_index=True)
-    rows["valid_from"] = pd.Timestamp(UNITS_VALID_FROM).date()
-    rows["valid_to"] = None
-    return rows[["unit_code", "unit_name", "unit_level", "unit_type", "parent_code", "valid_from", "valid_to"]]
+
+def read_agencies(path: Path, units: pd.DataFrame, units_path: Path) -> pd.DataFrame:
+    agencies = read_clean(path, AGENCIES)
+    check_versions(agencies, "agency_code", path)
+    check_parents(agencies, "unit_code", units, "unit_code", path, f"unit of {units_path.name}")
+    return agencies
+
+
+def read_procedures(path: Path, agencies: pd.DataFrame, agencies_path: Path) -> pd.DataFrame:
+    procedures = read_clean(path, PROCEDURES)
+    check_versions(procedures, "procedure_code", path)
+    check_parents(procedures, "agency_code", agencies, "agency_code", path, f"agency of {agencies_path.name}")
+    return procedures
 
 
 def load_reference(warehouse: Warehouse) -> ReferenceCounts:
     """Replace the reference dimensions from the configured files, in one transaction."""
-    units = unit_rows(read_clean(settings.units_file(), UNITS))
-    agencies = read_clean(settings.reference_dir() / "agencies.csv", AGENCIES)
-    procedures = read_clean(settings.reference_dir() / "procedures.csv", PROCEDURES)
+    units_path = settings.units_file()
+    agencies_path = settings.reference_dir() / "agencies.csv"
+    units = read_units(units_path)
+    agencies = read_agencies(agencies_path, units, units_path)
+    procedures = read_procedures(settings.reference_dir() / "procedures.csv", agencies, agencies_path)
     with warehouse.begin() as conn:
         warehouse.run(conn, "reference/clear")
-        warehouse.bulk_insert(conn, "core.dim_unit", units)
-        warehouse.bulk_insert(conn, "core.dim_agency", agencies)
-        warehouse.bulk_insert(conn, "core.dim_procedure", procedures)
+        for table, frame in (("core.dim_unit", units), ("core.dim_agency", agencies),
+                             ("core.dim_procedure", procedures)):
+            warehouse.bulk_insert(conn, table, frame.drop(columns=[ROW]))
     counts = ReferenceCounts(len(units), len(agencies), len(procedures))
     log.info("reference loaded: %s", counts)
     return counts
 
 
-def known_codes(warehouse: Warehouse) -> dict[str, list[str]]:
-    """Codes facts are checked against: every agency, unit and procedure in the dimensions."""
+def known_codes(warehouse: Warehouse, period_start: date, period_end: date) -> dict[str, list[str]]:
+    """Codes facts of ``[period_start, period_end)`` are checked against: those with a version valid then.
+
+    A retired commune's code is unknown to a later period's facts, and a new one to an earlier period's.
+    """
+    params = {"period_start": period_start, "period_end": period_end}
     with warehouse.begin() as conn:
         return {
-            "known_agency_codes": [r[0] for r in warehouse.query(conn, "reference/agency_codes")],
-            "known_unit_codes": [r[0] for r in warehouse.query(conn, "reference/unit_codes")],
-            "known_procedure_codes": [r[0] for r in warehouse.query(conn, "reference/procedure_codes")],
+            "known_agency_codes": [r[0] for r in warehouse.query(conn, "reference/agency_codes", **params)],
+            "known_unit_codes": [r[0] for r in warehouse.query(conn, "reference/unit_codes", **params)],
+            "known_procedure_codes": [r[0] for r in warehouse.query(conn, "reference/procedure_codes", **params)],
         }

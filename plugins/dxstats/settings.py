@@ -35,9 +35,9 @@ def reference_dir() -> Path:
 
 
 def units_file() -> Path:
-    """Administrative units (GSO codes) that facts are checked against."""
+    """Administrative units (GSO codes), one row per version (``scripts/build_unit_history.py``)."""
     return _path_setting(
-        "DXSTATS_UNITS_FILE", PROJECT_ROOT / "data" / "reference" / "tien_giang_units_2022.csv"
+        "DXSTATS_UNITS_FILE", PROJECT_ROOT / "data" / "reference" / "units.csv"
     )
 
 

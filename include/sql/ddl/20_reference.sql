@@ -7,6 +7,7 @@ CREATE TABLE IF NOT EXISTS core.dim_unit (
     parent_code   VARCHAR(10),
     valid_from    DATE         NOT NULL,
     valid_to      DATE,
+    verified      BOOLEAN      NOT NULL,   -- false: from a source not checked against the official act
     PRIMARY KEY (unit_code, valid_from)
 );
 
