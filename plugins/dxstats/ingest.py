@@ -1,6 +1,6 @@
-"""Ingest one source's files for one month: find, read, validate, load, account.
+"""Ingest one source's files for one period: find, read, validate, load, account.
 
-This is what the ``portal_filings`` DAG's task calls; tests call it directly.
+The same for every source (:class:`dxstats.sources.Source`); DAG tasks call it, and so do tests.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from dxstats.load import FileBatch, Target, load_period, record_batches
 from dxstats.normalise import normalise
 from dxstats.periods import Month
 from dxstats.reading import SUPPORTED, read_table
-from dxstats.reference import known_codes
-from dxstats.sources import portal
+from dxstats.sources import Period, Source, portal
 from dxstats.validate import validate
 from dxstats.warehouse import Warehouse
 
@@ -44,12 +43,12 @@ class IngestResult:
         return dict(self.__dict__)
 
 
-def month_files(source: str, month: Month, landing: Path | None = None) -> list[Path]:
-    """The month's landing files, ``<landing>/<source>/<YYYY-MM>/*.csv|*.xlsx``, in name order."""
-    folder = (landing or settings.landing_dir()) / source / str(month)
+def period_files(source: str, period: Period, landing: Path | None = None) -> list[Path]:
+    """The period's landing files, ``<landing>/<source>/<period>/*.csv|*.xlsx``, in name order."""
+    folder = (landing or settings.landing_dir()) / source / str(period)
     files = sorted(p for p in folder.glob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
     if not files:
-        raise BatchRejected(f"no {source} files for {month} in {folder} (expected *.csv or *.xlsx); "
+        raise BatchRejected(f"no {source} files for {period} in {folder} (expected *.csv or *.xlsx); "
                             "nothing was loaded")
     return files
 
@@ -64,35 +63,41 @@ def file_sha256(path: Path) -> str:
 
 def ingest_portal_month(month: Month, run_id: str, warehouse: Warehouse | None = None,
                         landing: Path | None = None, *, force: bool = False) -> IngestResult:
-    """Load the month's portal exports; unchanged files are a no-op, a broken file refuses the month.
+    """The portal's exports for one month (the ``portal_filings`` DAG's task)."""
+    return ingest(portal.PORTAL, month, run_id, warehouse, landing, force=force)
+
+
+def ingest(source: Source, period: Period, run_id: str, warehouse: Warehouse | None = None,
+           landing: Path | None = None, *, force: bool = False) -> IngestResult:
+    """Load the period's files of ``source``; unchanged files are a no-op, a broken file refuses the period.
 
     ``force`` reloads unchanged files too: after the reference data or the suite was fixed,
     rows rejected last time may now pass.
     """
     warehouse = warehouse or Warehouse()
-    files = month_files(portal.SOURCE, month, landing)
+    files = period_files(source.name, period, landing)
     hashes = {p: file_sha256(p) for p in files}
-    target = Target(portal.SOURCE, "core.fact_filing", "export_month", "filing_id",
-                    (*portal.CONTRACT.names, "source_row"), str(month), month.start)
+    target = Target(source.name, source.table, source.period_column, source.key, source.stored_columns,
+                    str(period), period.start)
     if not force and _unchanged(warehouse, target, hashes):
-        log.info("%s %s: files unchanged since the last load; nothing to do", target.source, month)
+        log.info("%s %s: files unchanged since the last load; nothing to do", target.source, period)
         return IngestResult(target.source, target.period, "unchanged", [p.name for p in files], 0, 0, 0)
-    parameters = {**known_codes(warehouse, month.start, month.end), "export_month": [month.year * 100 + month.month]}
-    batches = [_read(path, hashes[path]) for path in files]
+    parameters = source.parameters(warehouse, period) if source.parameters else {}
+    batches = [_read(source, period, path, hashes[path]) for path in files]
     clock = time.perf_counter()
     try:
         if any(b.status == "rejected" for b in batches):
             raise BatchRejected("; ".join(str(b.message) for b in batches if b.status == "rejected"))
-        load_period(warehouse, target, batches, run_id, lambda batch: _validate(batch, parameters))
+        load_period(warehouse, target, batches, run_id, lambda batch: _validate(source, batch, parameters))
     except BatchRejected as exc:
         _record_refusal(warehouse, target, batches, run_id)
-        raise BatchRejected(f"{exc} — {target.source} {month} was not loaded; the warehouse is unchanged") from exc
-    log.info("%s %s: validated and loaded in one transaction in %.2f s", target.source, month,
+        raise BatchRejected(f"{exc} — {target.source} {period} was not loaded; the warehouse is unchanged") from exc
+    log.info("%s %s: validated and loaded in one transaction in %.2f s", target.source, period,
              time.perf_counter() - clock)
     result = IngestResult(target.source, target.period, "loaded", [p.name for p in files],
                           sum(b.rows_read for b in batches), sum(b.rows_loaded for b in batches),
                           sum(b.rows_rejected for b in batches))
-    log.info("%s %s loaded: %s", target.source, month, result)
+    log.info("%s %s loaded: %s", target.source, period, result)
     return result
 
 
@@ -103,29 +108,30 @@ def _unchanged(warehouse: Warehouse, target: Target, hashes: dict[Path, str]) ->
     return current == {(p.name, h) for p, h in hashes.items()}
 
 
-def _read(path: Path, sha256: str) -> FileBatch:
+def _read(source: Source, period: Period, path: Path, sha256: str) -> FileBatch:
     """Read and type one file; a structural problem marks it rejected instead of raising."""
     batch = FileBatch(batch_id=str(uuid.uuid4()), path=path, sha256=sha256, rows_read=0,
                       started_at=datetime.now())
     clock = time.perf_counter()
     try:
-        raw = read_table(path, portal.CONTRACT)
+        raw = read_table(path, source.contract)
     except SourceFileError as exc:
         batch.status, batch.message = "rejected", str(exc)
         return batch
     batch.rows_read = raw.rows_read
     read_s, clock = time.perf_counter() - clock, time.perf_counter()
-    typed, type_problems = normalise(raw, portal.CONTRACT)
-    batch.rows, batch.rejections = portal.with_checked_fields(typed), type_problems.iloc[0:0]
+    typed, type_problems = normalise(raw, source.contract)
+    batch.rows = source.prepare(typed, period) if source.prepare else typed
+    batch.rejections = type_problems.iloc[0:0]
     batch.reject(type_problems)
     log.info("%s: %d rows; read %.2f s, typed %.2f s", path.name, raw.rows_read, read_s, time.perf_counter() - clock)
     return batch
 
 
-def _validate(batch: FileBatch, parameters: dict[str, Any]) -> None:
-    """Run the portal suite on the batch's rows still in the running; reject what it names."""
+def _validate(source: Source, batch: FileBatch, parameters: dict[str, Any]) -> None:
+    """Run the source's suite on the batch's rows still in the running; reject what it names."""
     clock = time.perf_counter()
-    outcome = validate(batch.rows, portal.SOURCE, parameters)
+    outcome = validate(batch.rows, source.name, parameters)
     batch.expectation_results = outcome.results
     if outcome.table_failures:
         batch.status, batch.message = "rejected", f"{batch.path}: " + "; ".join(outcome.table_failures)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from dxstats.errors import BatchRejected
 from dxstats.normalise import REJECTION_COLUMNS
 from dxstats.settings import max_rejected_share
+from dxstats.warehouse import sql_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,7 +83,6 @@ def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], 
                 validate_batch: Callable[[FileBatch], None]) -> None:
     """Replace the period's rows with the batches' rows that pass, and record everything, atomically."""
     with warehouse.begin() as conn:
-        params = {"period_start": target.period_start}
         with _step("keys counted once in the period"):
             _reject_repeated_keys(batches, target)
         with _step("replace the period while validating"):
@@ -99,9 +99,10 @@ def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], 
         with _step("drop rejected rows and record"):
             record_rejections(warehouse, conn, batches)
             if any(b.rejections is not None and not b.rejections.empty for b in batches):
-                warehouse.run(conn, f"{target.source}/drop_rejected", **params,
-                              batch_ids=[b.batch_id for b in batches])
-            _count_loaded(warehouse.query(conn, f"{target.source}/loaded_per_batch", **params), batches)
+                warehouse.delete_rejected(conn, target.fact_table, target.period_column, target.period_start,
+                                          [b.batch_id for b in batches])
+            _count_loaded(warehouse.rows_per_batch(conn, target.fact_table, target.period_column,
+                                                   target.period_start), batches)
             _check_accounting(batches)
             warehouse.run(conn, "audit/supersede_batches", source=target.source, period=target.period)
             record_batches(warehouse, conn, target, batches, run_id)
@@ -152,9 +153,15 @@ def _refuse_mostly_rejected(batches: list[FileBatch], max_share: float) -> None:
 
 def _reject_keys_of_other_periods(warehouse: Warehouse, conn: Connection, target: Target,
                                   batches: list[FileBatch]) -> None:
-    """A key already in core for another period is rejected: a row counts once."""
+    """A key already in core for another period is rejected: a row counts once.
+
+    Only for sources that say so with ``include/sql/<source>/keys_of_other_periods.sql`` (a filing
+    belongs to one month; a register row of each half-year is a new snapshot of the same unit).
+    """
     import pandas as pd
 
+    if not sql_file(f"{target.source}/keys_of_other_periods", warehouse.dialect).exists():
+        return
     found = pd.DataFrame([tuple(r) for r in warehouse.query(conn, f"{target.source}/keys_of_other_periods",
                                                                period_start=target.period_start)],
                          columns=["batch_id", "source_row", target.key])

@@ -39,11 +39,6 @@ def replace_partition(conn: Connection, table: str, period_column: str, period_s
     part = partition_name(table, period_start)
     parent, fresh, final = sql.Identifier(schema, name), sql.Identifier("staging", part), sql.Identifier(schema, part)
     column, bound = sql.Identifier(period_column), sql.Literal(period_start)
-    kind = conn.exec_driver_sql("SELECT relkind FROM pg_class WHERE oid = %(t)s::regclass", {"t": table}).scalar()
-    if kind != "p":
-        raise RuntimeError(f"{table} is not partitioned by {period_column}: it was created by an earlier version "
-                           "of dxstats; drop or rename it, run `python -m dxstats.schema`, then reload the months "
-                           "(the landing files are kept; trigger the DAG with force)")
     cursor = conn.connection.driver_connection.cursor()
     # The CHECK makes ATTACH skip its validating scan: it already proves the partition bound.
     cursor.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS, CHECK ({} IS NOT NULL AND {} = {}))")
@@ -62,6 +57,12 @@ def replace_partition(conn: Connection, table: str, period_column: str, period_s
     cursor.execute(sql.SQL("ANALYZE {}").format(final))
     log.debug("%s: rows written in %.2f s, keyed in %.2f s, swapped in and analysed in %.2f s",
               final.as_string(cursor), written, keyed, time.perf_counter() - clock)
+
+
+def is_partitioned(conn: Connection, table: str) -> bool:
+    """A partitioned parent (small tables, and ones made before partitioning, are replaced in place)."""
+    kind = conn.exec_driver_sql("SELECT relkind FROM pg_class WHERE oid = %(t)s::regclass", {"t": table}).scalar()
+    return kind == "p"
 
 
 def primary_key(conn: Connection, table: str) -> list[str]:

@@ -128,17 +128,36 @@ class Warehouse:
         side and swapped in (:mod:`dxstats.partitions`). On DuckDB the month is deleted and the
         rows appended (its zone maps find a month without an index).
         """
-        if self.dialect == "postgresql":
-            from dxstats.partitions import replace_partition
+        from dxstats.partitions import is_partitioned, replace_partition
 
+        if self.dialect == "postgresql" and is_partitioned(conn, table):
             replace_partition(conn, table, period_column, period_start,
                               lambda fresh: [_copy_into_postgres(conn, fresh, f) for f in frames if not f.empty])
             return
-        column = _quoted(conn, period_column)
-        conn.exec_driver_sql(f"DELETE FROM {_quoted(conn, table)} WHERE {column} = ?", (period_start,))  # noqa: S608
+        where = f"WHERE {_quoted(conn, period_column)} = :period"
+        self._execute(conn, f"DELETE FROM {_quoted(conn, table)} {where}", period=period_start)  # noqa: S608
         for frame in frames:
-            if not frame.empty:
-                _insert_into_duckdb(conn, table, frame)
+            self.bulk_insert(conn, table, frame)
+
+    def delete_rejected(self, conn: Connection, table: str, period_column: str, period_start: date,
+                        batch_ids: list[str]) -> None:
+        """Delete the period's rows of ``batch_ids`` listed in ``audit.rejected_rows`` (same transaction)."""
+        rejected = ("EXISTS (SELECT 1 FROM audit.rejected_rows AS r WHERE r.batch_id IN :batch_ids"
+                    " AND r.batch_id = f.batch_id AND r.source_row = f.source_row)")
+        period = f"f.{_quoted(conn, period_column)} = :period"
+        self._execute(conn, f"DELETE FROM {_quoted(conn, table)} AS f WHERE {period} "  # noqa: S608
+                            f"AND f.batch_id IN :batch_ids AND {rejected}", period=period_start, batch_ids=batch_ids)
+
+    def rows_per_batch(self, conn: Connection, table: str, period_column: str, period_start: date) -> list[Any]:
+        """(batch_id, rows) of the period in ``table``: the load's accounting check."""
+        return list(self._execute(conn, f"SELECT batch_id, COUNT(*) FROM {_quoted(conn, table)} "  # noqa: S608
+                                        f"WHERE {_quoted(conn, period_column)} = :period GROUP BY batch_id",
+                                  period=period_start))
+
+    @staticmethod
+    def _execute(conn: Connection, statement: str, **params: Any) -> Any:
+        """A statement for any table: identifiers quoted by the caller (dialect), values bound here."""
+        return conn.execute(_bound(statement, params), params)
 
 
 def _bound(statement: str, params: dict[str, Any]) -> Any:

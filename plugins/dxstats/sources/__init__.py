@@ -1,1 +1,49 @@
-"""One module per source: its column contract and how its files are found."""
+"""Sources: what the generic ingest (:mod:`dxstats.ingest`) needs to know of each.
+
+A source module (``portal.py``, ``registers.py``, ...) declares a :class:`Source`: its landing
+folder, column contract, target table and key, and its expectation suite is
+``expectations/<name>.json``. Adding a source adds such a module and its files; the ingest,
+the load and the audit are shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from dxstats.contracts import Contract
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dxstats.warehouse import Warehouse
+
+
+class Period(Protocol):
+    """A month or a half-year: ``str()`` names its landing folder; [start, end) its days."""
+
+    @property
+    def start(self) -> Any: ...
+
+    @property
+    def end(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source's files, contract, table and checks."""
+
+    name: str  # landing folder <landing>/<name>/<period>/ and suite expectations/<name>.json
+    contract: Contract
+    table: str  # the core table one period of which a load replaces
+    period_column: str  # its DATE column holding the period's first day
+    key: str  # what identifies a row within the period: a key twice in it rejects every copy
+    #: derived columns the suite checks (not stored), added to the typed rows
+    prepare: Callable[[pd.DataFrame, Period], pd.DataFrame] | None = None
+    #: the suite's ``$PARAMETER`` values for a period, from the warehouse
+    parameters: Callable[[Warehouse, Period], dict[str, Any]] | None = None
+
+    @property
+    def stored_columns(self) -> tuple[str, ...]:
+        return (*self.contract.names, "source_row")

@@ -5,12 +5,16 @@ One row per filing, one export per month under ``<landing>/portal/<YYYY-MM>/``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dxstats.contracts import Column, Contract
+from dxstats.sources import Source
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from dxstats.periods import Month
+    from dxstats.warehouse import Warehouse
 
 SOURCE = "portal"
 
@@ -48,7 +52,7 @@ CONTRACT = Contract(
 )
 
 
-def with_checked_fields(typed: pd.DataFrame) -> pd.DataFrame:
+def with_checked_fields(typed: pd.DataFrame, month: Month | None = None) -> pd.DataFrame:
     """Add the derived fields the suite checks: ``received_month`` (YYYYMM of reception).
 
     An integer month is checked against the export's month far faster than a timestamp
@@ -58,4 +62,12 @@ def with_checked_fields(typed: pd.DataFrame) -> pd.DataFrame:
     return typed.assign(received_month=(received.dt.year * 100 + received.dt.month).astype("Int64"))
 
 
-DERIVED = ["received_month"]
+def suite_parameters(warehouse: Warehouse, month: Month) -> dict[str, Any]:
+    """Codes valid in the month, and the month itself as YYYYMM."""
+    from dxstats.reference import known_codes
+
+    return {**known_codes(warehouse, month.start, month.end), "export_month": [month.year * 100 + month.month]}
+
+
+PORTAL = Source(SOURCE, CONTRACT, "core.fact_filing", "export_month", "filing_id",
+                prepare=with_checked_fields, parameters=suite_parameters)
