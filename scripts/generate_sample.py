@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
+from sample_registers import write_registers
 
 REPO = Path(__file__).resolve().parents[1]
 UNITS_CSV = REPO / "data" / "reference" / "tien_giang_units_2022.csv"
@@ -1132,7 +1133,7 @@ def generate_month(path: Path, month: str, n_rows: int, seed: int, *, fmt: str =
 
 # ================================================================= command line
 def write_sample(root: Path, seed: int) -> list[Path]:
-    """Write the bundled sample (reference catalogues and six monthly exports) under ``root``."""
+    """Write the bundled sample (reference catalogues, six monthly exports, the registers) under ``root``."""
     ref = Path(root) / "reference"
     generate_reference(ref, seed)
     written = [ref / "agencies.csv", ref / "procedures.csv"]
@@ -1141,7 +1142,7 @@ def write_sample(root: Path, seed: int) -> list[Path]:
         path = Path(root) / "landing" / "portal" / month / f"dvc_filings_{month}.{fmt}"
         generate_month(path, month, n_rows, seed, agencies_dir=ref, **options)
         written.append(path)
-    return written
+    return written + write_registers(Path(root), ref / "agencies.csv", seed)
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -51,6 +51,19 @@ def test_portal_dag_covers_calendar_months_in_local_time(bag):
     assert (start.month, start.day, start.hour, end.month, end.day) == (1, 1, 0, 2, 1)
 
 
+def test_registers_dag_covers_half_years_in_local_time(bag):
+    import pendulum
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    timetable = coerce_to_core_timetable(bag.dags["registers"].timetable)
+    interval = timetable.infer_manual_data_interval(run_after=pendulum.datetime(2022, 7, 10, tz="UTC"))
+    start = interval.start.in_timezone("Asia/Ho_Chi_Minh")
+    end = interval.end.in_timezone("Asia/Ho_Chi_Minh")
+    assert (start.year, start.month, start.day, start.hour, end.month, end.day) == (2022, 1, 1, 0, 7, 1)
+    assert sorted(bag.dags["registers"].task_ids) == [
+        "ingest_chi_tieu", "ingest_ke_hoach_bcd", "ingest_van_ban_chi_dao", "prepare_warehouse"]
+
+
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
 def test_no_heavy_import_at_dag_top_level(path: Path):
     tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""The real ``portal_filings`` DAG, run with ``dag.test()`` on a sample month, on both warehouses.
+"""The real DAGs, run with ``dag.test()`` on the sample, on both warehouses.
 
 Loaded counts are checked against counts computed here from the sample file with the
 standard library's csv module, independently of the pipeline's reader.
@@ -12,8 +12,8 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from dxstats.periods import Month
-from dxstats.runner import run_month
+from dxstats.periods import HalfYear, Month
+from dxstats.runner import run_half_year, run_month
 from dxstats.settings import PROJECT_ROOT
 
 MONTH_FILE = PROJECT_ROOT / "data" / "sample" / "landing" / "portal" / "2022-01" / "dvc_filings_2022-01.csv"
@@ -78,5 +78,24 @@ def test_dag_loads_the_sample_month_and_a_rerun_changes_nothing(airflow_db, ware
         pd.testing.assert_frame_equal(reloaded.drop(columns="batch_id"), before.drop(columns="batch_id"))
         statuses = wh.frame("SELECT status FROM audit.batches ORDER BY started_at")["status"].tolist()
         assert statuses == ["superseded", "loaded"]
+    finally:
+        wh.close()
+
+
+def test_registers_dag_loads_the_half_years_snapshots(airflow_db, warehouse_url):
+    from dxstats.warehouse import Warehouse
+
+    run = run_half_year("registers", HalfYear(2022, 1))
+    assert str(run.state) == "success"
+    wh = Warehouse(warehouse_url)
+    try:
+        batches = wh.frame("SELECT source, period, status, rows_read, rows_loaded FROM audit.batches ORDER BY source")
+        # rows as in the sample files: 205 units, 5 + 7 + 11 documents, 14 targets
+        assert batches.values.tolist() == [["chi_tieu", "2022-H1", "loaded", 14, 14],
+                                           ["ke_hoach_bcd", "2022-H1", "loaded", 205, 205],
+                                           ["van_ban_chi_dao", "2022-H1", "loaded", 23, 23]]
+        documents = wh.frame("SELECT numerator FROM mart.institutional_indicators "
+                             "WHERE half_year = '2022-H1' AND indicator = 'directive_documents'")
+        assert documents["numerator"].tolist() == [11]
     finally:
         wh.close()

@@ -64,6 +64,10 @@ def test_main_job_ingests_the_half_year_and_writes_indicators(tmp_path: Path):
     assert int(province["received_online"]) == sum(channel == "2" for _, channel in rows)
     assert 35.0 <= float(province["online_filing_rate"]) <= 50.0  # 2022-like (DESIGN §5: 43.2 % nationally)
     assert 55.0 <= float(province["services_with_online_filings_rate"]) <= 80.0  # 67.8 % nationally
+    with open(written.parent / "institutional_indicators.csv", encoding="utf-8-sig", newline="") as f:
+        institutional = {(r["indicator"], r["scope"]): (r["numerator"], r["denominator"]) for r in csv.DictReader(f)}
+    assert institutional[("units_with_dx_committee", "xa")] == ("163", "172")  # DESIGN §5
+    assert institutional[("directive_documents", "province")] == ("11", "")
     output = done.stdout + done.stderr + written.read_text(encoding="utf-8-sig")
     for value in personal_values():
         assert value not in output

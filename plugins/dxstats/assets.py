@@ -6,3 +6,9 @@ from airflow.sdk import Asset
 
 PORTAL_FILINGS = Asset(name="core.fact_filing", uri="dxstats://warehouse/core/fact_filing", group="warehouse")
 REFERENCE = Asset(name="core.dim_reference", uri="dxstats://warehouse/core/dim_reference", group="warehouse")
+DX_READINESS = Asset(name="core.fact_dx_readiness", uri="dxstats://warehouse/core/fact_dx_readiness",
+                     group="warehouse")
+DIRECTIVES = Asset(name="core.fact_directive", uri="dxstats://warehouse/core/fact_directive", group="warehouse")
+TARGETS = Asset(name="core.fact_target", uri="dxstats://warehouse/core/fact_target", group="warehouse")
+#: register source name -> the table its load updates
+REGISTER_ASSETS = {"ke_hoach_bcd": DX_READINESS, "van_ban_chi_dao": DIRECTIVES, "chi_tieu": TARGETS}

@@ -32,39 +32,46 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_half_year(half_year: HalfYear) -> int:
-    """Run ``portal_filings`` for each month of the half-year, then write and show its indicators."""
+    """Run ``registers`` and ``portal_filings`` for each month of the half-year, then write and show its indicators."""
     use_embedded_airflow()
     migrate_metadata()
-    from dxstats.runner import run_month
+    from dxstats import runner
 
     failed = []
+    if str(runner.run_half_year("registers", half_year).state) != "success":
+        failed.append(f"registers {half_year}")
     for month in half_year.months:
-        run = run_month("portal_filings", month)
+        run = runner.run_month("portal_filings", month)
         if str(run.state) != "success":
             failed.append(str(month))
     print(_summary(half_year))
     if failed:
-        print(f"FAILED months: {', '.join(failed)} — see the task logs above and audit.batches", file=sys.stderr)
+        print(f"FAILED: {', '.join(failed)} — see the task logs above and audit.batches", file=sys.stderr)
         return 1
     return 0
 
 
 def _summary(half_year: HalfYear) -> str:
-    from dxstats.indicators import filing_indicators, write_csv
+    from dxstats.indicators import filing_indicators, institutional_indicators, write_csv
     from dxstats.warehouse import Warehouse
 
     warehouse = Warehouse()
     try:
         frame = filing_indicators(warehouse, half_year)
+        institutional = institutional_indicators(warehouse, half_year)
     finally:
         warehouse.close()
-    path = write_csv(frame, settings.outbox_dir() / str(half_year) / "filing_indicators.csv")
+    outbox = settings.outbox_dir() / str(half_year)
+    path = write_csv(frame, outbox / "filing_indicators.csv")
+    write_csv(institutional, outbox / "institutional_indicators.csv")
     province = frame[frame["scope"].isin(["province", "agency_kind"])].fillna({"agency_kind": ""})
     shown = province[["scope", "agency_kind", "filings_received", "received_online", "online_filing_rate",
                       "services_with_online_filings", "services_offered_online", "services_with_online_filings_rate",
                       "on_time_rate", "online_payment_rate", "digitisation_rate", "e_result_rate", "synced_rate"]]
-    return (f"\nOnline public services, {half_year} (warehouse {settings.safe_url(settings.warehouse_url())}):\n"
-            f"{shown.to_string(index=False)}\n\nIndicators for every agency: {path}")
+    return (f"\nInstitutional indicators, {half_year}:\n{institutional.to_string(index=False)}\n"
+            f"\nOnline public services, {half_year} (warehouse {settings.safe_url(settings.warehouse_url())}):\n"
+            f"{shown.to_string(index=False)}\n\nIndicators for every agency: {path} (and the institutional "
+            f"indicators beside it)")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["code", "text", "timestamp", "date", "int", "bool", "enum"]
+Kind = Literal["code", "text", "timestamp", "date", "int", "decimal", "bool", "enum"]
 
 
 @dataclass(frozen=True)

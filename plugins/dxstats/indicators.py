@@ -1,4 +1,4 @@
-"""Read the filing indicators of a half-year from ``mart.filing_indicators``."""
+"""Read a half-year's indicators from the marts (``mart.filing_indicators``, ``mart.institutional_indicators``)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ def filing_indicators(warehouse: Warehouse, half_year: HalfYear) -> pd.DataFrame
     frame = warehouse.frame(sql, half_year=str(half_year))
     order = frame["scope"].map(SCOPE_ORDER)
     return frame.assign(_order=order).sort_values(["_order", "agency_kind", "agency_code"]).drop(columns="_order")
+
+
+def institutional_indicators(warehouse: Warehouse, half_year: HalfYear) -> pd.DataFrame:
+    """Directive documents, and units with a DX plan or steering committee, by agency kind."""
+    sql = (SQL_DIR / "mart" / "queries" / "institutional_indicators_for_half_year.sql").read_text(encoding="utf-8")
+    frame = warehouse.frame(sql, half_year=str(half_year))
+    return frame.astype({"numerator": "Int64", "denominator": "Int64"})  # counts, some without a denominator
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:

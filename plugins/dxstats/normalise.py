@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 REJECTION_COLUMNS = ["source_row", "column_name", "value", "reason", "check_name"]
 _BOOLEAN_WORDS = {"1": True, "0": False, "true": True, "false": False, "co": True, "khong": False}
 _WHOLE = re.compile(r"[+-]?\d{1,9}")
+_DECIMAL = re.compile(r"([+-]?\d{1,12}(?:[.,]\d{1,9})?)\s*%?")
 # A time of day followed by a zone: Z, +07, +0700 or +07:00 (a bare date's "-03" is not a zone).
 _ZONED = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$")
 
@@ -165,6 +166,16 @@ def _boolean(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     return _by_distinct(text, lambda s: _BOOLEAN_WORDS.get(normalise_header(s)), "boolean")
 
 
+def _decimal(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    return _by_distinct(text, _decimal_number, "Float64")
+
+
+def _decimal_number(spelling: str) -> float | None:
+    """``98.5``, ``98,5`` (decimal comma) or ``98,5%``; thousands separators are not accepted (ambiguous)."""
+    match = _DECIMAL.fullmatch(spelling.strip())
+    return float(match.group(1).replace(",", ".")) if match else None
+
+
 def _enum(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     mapping = column.values or {}
     return _by_distinct(text, lambda s: mapping.get(normalise_header(s)), "string")
@@ -176,6 +187,7 @@ _CONVERTERS = {
     "timestamp": _timestamp,
     "date": _date,
     "int": _integer,
+    "decimal": _decimal,
     "bool": _boolean,
     "enum": _enum,
 }
@@ -185,6 +197,7 @@ _EXPECTED = {
     "timestamp": "timestamp (yyyyMMddHHmmss or ISO 8601)",
     "date": "date (YYYY-MM-DD)",
     "int": "whole number",
+    "decimal": "number (decimal point or comma, an optional %)",
     "bool": "boolean (0/1, true/false, có/không)",
     "enum": "code from the contract's list",
 }

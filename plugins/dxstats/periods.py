@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dxstats.settings import TIMEZONE
@@ -65,10 +65,32 @@ class HalfYear:
             raise ValueError(f"{text!r} is not a half-year; expected YYYY-H1 or YYYY-H2")
         return cls(int(match.group(1)), int(match.group(2)))
 
+    @classmethod
+    def of(cls, moment: datetime) -> HalfYear:
+        """The half-year that contains ``moment`` in local time (a run's data interval start is UTC)."""
+        return Month.of(moment).half_year
+
     @property
     def months(self) -> list[Month]:
         first = 1 if self.half == 1 else 7
         return [Month(self.year, m) for m in range(first, first + 6)]
+
+    @property
+    def start(self) -> date:
+        return self.months[0].start
+
+    @property
+    def end(self) -> date:
+        """First day of the next half-year (exclusive bound)."""
+        return self.months[-1].end
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def previous(self) -> HalfYear:
+        return HalfYear(self.year, 1) if self.half == 2 else HalfYear(self.year - 1, 2)
 
     def __str__(self) -> str:
         return f"{self.year:04d}-H{self.half}"

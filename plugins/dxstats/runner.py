@@ -9,7 +9,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from dxstats.periods import Month
+from dxstats.periods import HalfYear, Month
 from dxstats.settings import PROJECT_ROOT, TIMEZONE
 
 log = logging.getLogger(__name__)
@@ -46,3 +46,8 @@ def run_dag(dag_id: str, period_end: datetime, conf: dict[str, Any] | None = Non
 def run_month(dag_id: str, month: Month, conf: dict[str, Any] | None = None) -> Any:
     """Run a monthly DAG for one calendar month (``conf``: the run's params, e.g. ``{"force": True}``)."""
     return run_dag(dag_id, datetime(month.end.year, month.end.month, month.end.day), conf)
+
+
+def run_half_year(dag_id: str, half: HalfYear, conf: dict[str, Any] | None = None) -> Any:
+    """Run a half-yearly DAG for one half-year."""
+    return run_dag(dag_id, datetime(half.end.year, half.end.month, half.end.day), conf)

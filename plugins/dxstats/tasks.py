@@ -29,17 +29,31 @@ def prepare_warehouse() -> dict[str, int]:
 
 def ingest_portal(data_interval_start: datetime, run_id: str, force: bool = False) -> dict[str, Any]:
     """Ingest the portal's exports for the month the run's data interval starts in."""
+    from dxstats.periods import Month
+    from dxstats.sources.portal import PORTAL
+
+    return _ingest(PORTAL, Month.of(data_interval_start), run_id, force)
+
+
+def ingest_register(name: str, data_interval_start: datetime, run_id: str, force: bool = False) -> dict[str, Any]:
+    """Ingest one register's snapshot for the half-year the run's data interval starts in."""
+    from dxstats.periods import HalfYear
+    from dxstats.sources.registers import REGISTERS
+
+    source = next(s for s in REGISTERS if s.name == name)
+    return _ingest(source, HalfYear.of(data_interval_start), run_id, force)
+
+
+def _ingest(source: Any, period: Any, run_id: str, force: bool) -> dict[str, Any]:
     from airflow.sdk.exceptions import AirflowFailException
 
     from dxstats.errors import BatchRejected
-    from dxstats.ingest import ingest_portal_month
-    from dxstats.periods import Month
+    from dxstats.ingest import ingest
     from dxstats.warehouse import Warehouse
 
-    month = Month.of(data_interval_start)
     warehouse = Warehouse()
     try:
-        return ingest_portal_month(month, run_id, warehouse, force=force).as_dict()
+        return ingest(source, period, run_id, warehouse, force=force).as_dict()
     except BatchRejected as exc:
         raise AirflowFailException(str(exc)) from exc
     finally:

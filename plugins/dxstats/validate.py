@@ -198,9 +198,14 @@ def _context() -> Any:
 
 
 @functools.cache
+def _datasource() -> Any:
+    return _context().data_sources.add_or_update_pandas("dxstats")
+
+
+@functools.cache
 def _batch_definition(source: str) -> Any:
-    datasource = _context().data_sources.add_or_update_pandas("dxstats")
-    asset = datasource.add_dataframe_asset(source)
+    """One dataframe asset per source, on the process's one pandas datasource."""
+    asset = _datasource().add_dataframe_asset(source)
     return asset.add_batch_definition_whole_dataframe(f"{source}_batch")
 
 

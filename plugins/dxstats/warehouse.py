@@ -95,7 +95,8 @@ class Warehouse:
             for path in self._ddl_files():
                 log.debug("applying %s", path.relative_to(settings.SQL_DIR))
                 for statement in statements(path):
-                    conn.exec_driver_sql(statement)
+                    # Straight to the driver, without parameters: a "%" in DDL text is not a placeholder.
+                    conn.connection.driver_connection.execute(statement)
 
     def _ddl_files(self) -> list[Path]:
         """Every DDL and mart file in name order, each resolved for this engine by :func:`sql_file`."""
@@ -192,7 +193,8 @@ def _copy_into_postgres(conn: Connection, table: str, frame: pd.DataFrame) -> No
 
 # The binary format carries each value in its column's exact type: the frame is cast to these first.
 _ARROW_TYPES = {
-    "smallint": "int16", "integer": "int32", "bigint": "int64", "boolean": "bool_", "date": "date32",
+    "smallint": "int16", "integer": "int32", "bigint": "int64", "double precision": "float64", "boolean": "bool_",
+    "date": "date32",
     "timestamp without time zone": "timestamp", "text": "large_string", "character varying": "large_string",
     "character": "large_string",
 }

@@ -1,0 +1,60 @@
+-- Institutional indicators per half-year (DESIGN §4), in long form: one row per (half_year, indicator,
+-- scope) with its numerator, denominator and rate (%).
+--   units_with_dx_plan / units_with_dx_committee, by agency kind (so_nganh, huyen, xa): agencies of that kind
+--     valid on the half-year's last day (core.dim_agency: 22, 11 and 172 in 2022) whose row in the register
+--     snapshot sent for the half-year has a plan (a committee decision) dated on or before that day;
+--   directive_documents (scope province): documents in the snapshot issued within the half-year.
+-- A half-year appears once its register has been loaded.
+CREATE OR REPLACE VIEW mart.institutional_indicators AS
+WITH halves AS (
+    SELECT snapshot_half AS first_day FROM core.fact_dx_readiness
+    UNION
+    SELECT snapshot_half FROM core.fact_directive
+),
+spans AS (
+    SELECT first_day,
+           CAST(EXTRACT(YEAR FROM first_day) AS VARCHAR)
+               || CASE WHEN EXTRACT(MONTH FROM first_day) <= 6 THEN '-H1' ELSE '-H2' END AS half_year,
+           CAST(CAST(EXTRACT(YEAR FROM first_day) AS VARCHAR)
+               || CASE WHEN EXTRACT(MONTH FROM first_day) <= 6 THEN '-06-30' ELSE '-12-31' END AS DATE) AS last_day
+    FROM halves
+),
+agencies AS (
+    SELECT s.first_day, s.half_year, s.last_day, a.agency_code, a.agency_kind
+    FROM spans AS s
+    JOIN core.dim_agency AS a
+      ON a.valid_from <= s.last_day AND (a.valid_to IS NULL OR s.last_day < a.valid_to)
+    WHERE s.first_day IN (SELECT snapshot_half FROM core.fact_dx_readiness)
+),
+readiness AS (
+    SELECT g.half_year, g.agency_kind,
+           COUNT(*) AS units,
+           COUNT(*) FILTER (WHERE r.has_dx_plan AND r.plan_issued_on <= g.last_day) AS with_plan,
+           COUNT(*) FILTER (WHERE r.has_dx_committee AND r.committee_decided_on <= g.last_day) AS with_committee
+    FROM agencies AS g
+    LEFT JOIN core.fact_dx_readiness AS r
+      ON r.snapshot_half = g.first_day AND r.agency_code = g.agency_code
+    GROUP BY g.half_year, g.agency_kind
+),
+documents AS (
+    SELECT s.half_year, COUNT(d.document_number) AS issued
+    FROM spans AS s
+    LEFT JOIN core.fact_directive AS d
+      ON d.snapshot_half = s.first_day AND d.issued_on >= s.first_day AND d.issued_on <= s.last_day
+    WHERE s.first_day IN (SELECT snapshot_half FROM core.fact_directive)
+    GROUP BY s.half_year
+),
+measures AS (
+    SELECT half_year, 'units_with_dx_plan' AS indicator, agency_kind AS scope,
+           with_plan AS numerator, units AS denominator
+    FROM readiness
+    UNION ALL
+    SELECT half_year, 'units_with_dx_committee', agency_kind, with_committee, units
+    FROM readiness
+    UNION ALL
+    SELECT half_year, 'directive_documents', 'province', issued, NULL
+    FROM documents
+)
+SELECT half_year, indicator, scope, numerator, denominator,
+       ROUND(100.0 * numerator / NULLIF(denominator, 0), 1) AS rate
+FROM measures;
