@@ -47,6 +47,7 @@ def test_the_sample_registers_give_the_articles_figures(warehouse, landing):
     assert h1[("units_with_dx_plan", "huyen")] == (11, 11)
     assert h1[("units_with_dx_committee", "huyen")] == (11, 11)
     assert h1[("units_with_dx_committee", "xa")] == (163, 172)
+    assert len(h1) == 5  # plans of departments and districts, committees of districts and communes
     h2 = figures(warehouse, H2)  # the half-year the report compares with
     assert h2[("directive_documents", "province")] == (7, None)
     assert h2[("units_with_dx_plan", "so_nganh")] == (12, 22)

@@ -1,6 +1,6 @@
 -- Institutional indicators per half-year (DESIGN §4), in long form: one row per (half_year, indicator,
 -- scope) with its numerator, denominator and rate (%).
---   units_with_dx_plan / units_with_dx_committee, by agency kind (so_nganh, huyen, xa): agencies of that kind
+--   units_with_dx_plan (so_nganh, huyen) / units_with_dx_committee (huyen, xa), by agency kind: agencies of that kind
 --     valid on the half-year's last day (core.dim_agency: 22, 11 and 172 in 2022) whose row in the register
 --     snapshot sent for the half-year has a plan (a committee decision) dated on or before that day;
 --   directive_documents (scope province): documents in the snapshot issued within the half-year.
@@ -48,9 +48,11 @@ measures AS (
     SELECT half_year, 'units_with_dx_plan' AS indicator, agency_kind AS scope,
            with_plan AS numerator, units AS denominator
     FROM readiness
+    WHERE agency_kind IN ('so_nganh', 'huyen')   -- DESIGN §4: plans of departments and district-level units
     UNION ALL
     SELECT half_year, 'units_with_dx_committee', agency_kind, with_committee, units
     FROM readiness
+    WHERE agency_kind IN ('huyen', 'xa')         -- committees of district- and commune-level units
     UNION ALL
     SELECT half_year, 'directive_documents', 'province', issued, NULL
     FROM documents
