@@ -48,9 +48,10 @@ def portal_filings() -> None:
 
     @task(outlets=[PORTAL_FILINGS])
     def ingest(data_interval_start=None, run_id=None, params=None) -> dict:
-        from dxstats.tasks import ingest_portal
+        from dxstats.tasks import ingest_source
 
-        return ingest_portal(data_interval_start, run_id, force=bool(params["force"]))
+        return ingest_source("dxstats.sources.portal:PORTAL", data_interval_start, run_id,
+                             force=bool(params["force"]))
 
     prepare_warehouse() >> ingest()
 

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
+from sample_infrastructure import write_infrastructure
 from sample_registers import write_registers
 
 REPO = Path(__file__).resolve().parents[1]
@@ -1142,7 +1143,8 @@ def write_sample(root: Path, seed: int) -> list[Path]:
         path = Path(root) / "landing" / "portal" / month / f"dvc_filings_{month}.{fmt}"
         generate_month(path, month, n_rows, seed, agencies_dir=ref, **options)
         written.append(path)
-    return written + write_registers(Path(root), ref / "agencies.csv", seed)
+    return (written + write_registers(Path(root), ref / "agencies.csv", seed)
+            + write_infrastructure(Path(root), UNITS_CSV, seed))
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:

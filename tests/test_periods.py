@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from dxstats.periods import HalfYear, Month
 
 
 def test_an_interval_starting_at_local_midnight_is_read_in_local_time():
-    start = datetime(2021, 12, 31, 17, 0, tzinfo=timezone.utc)  # 1 January 2022, 00:00 in Hà Nội
+    start = datetime(2021, 12, 31, 17, 0, tzinfo=UTC)  # 1 January 2022, 00:00 in Hà Nội
     assert Month.of(start) == Month(2022, 1)
     assert HalfYear.of(start) == HalfYear(2022, 1)
 

@@ -10,5 +10,8 @@ DX_READINESS = Asset(name="core.fact_dx_readiness", uri="dxstats://warehouse/cor
                      group="warehouse")
 DIRECTIVES = Asset(name="core.fact_directive", uri="dxstats://warehouse/core/fact_directive", group="warehouse")
 TARGETS = Asset(name="core.fact_target", uri="dxstats://warehouse/core/fact_target", group="warehouse")
-#: register source name -> the table its load updates
-REGISTER_ASSETS = {"ke_hoach_bcd": DX_READINESS, "van_ban_chi_dao": DIRECTIVES, "chi_tieu": TARGETS}
+POPULATION = Asset(name="core.fact_population", uri="dxstats://warehouse/core/fact_population", group="warehouse")
+POSTAL_POINTS = Asset(name="core.fact_postal_point", uri="dxstats://warehouse/core/fact_postal_point",
+                      group="warehouse")
+HOUSEHOLD_SURVEY = Asset(name="core.fact_household_survey", uri="dxstats://warehouse/core/fact_household_survey",
+                         group="warehouse")

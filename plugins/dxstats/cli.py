@@ -32,14 +32,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_half_year(half_year: HalfYear) -> int:
-    """Run ``registers`` and ``portal_filings`` for each month of the half-year, then write and show its indicators."""
+    """Run the half-yearly DAGs, then ``portal_filings`` for each month; write and show the indicators."""
     use_embedded_airflow()
     migrate_metadata()
     from dxstats import runner
 
     failed = []
-    if str(runner.run_half_year("registers", half_year).state) != "success":
-        failed.append(f"registers {half_year}")
+    for dag_id in ("registers", "infrastructure"):
+        if str(runner.run_half_year(dag_id, half_year).state) != "success":
+            failed.append(f"{dag_id} {half_year}")
     for month in half_year.months:
         run = runner.run_month("portal_filings", month)
         if str(run.state) != "success":
@@ -52,23 +53,26 @@ def run_half_year(half_year: HalfYear) -> int:
 
 
 def _summary(half_year: HalfYear) -> str:
-    from dxstats.indicators import filing_indicators, institutional_indicators, write_csv
+    from dxstats.indicators import filing_indicators, infrastructure_indicators, institutional_indicators, write_csv
     from dxstats.warehouse import Warehouse
 
     warehouse = Warehouse()
     try:
         frame = filing_indicators(warehouse, half_year)
         institutional = institutional_indicators(warehouse, half_year)
+        infrastructure = infrastructure_indicators(warehouse, half_year)
     finally:
         warehouse.close()
     outbox = settings.outbox_dir() / str(half_year)
     path = write_csv(frame, outbox / "filing_indicators.csv")
     write_csv(institutional, outbox / "institutional_indicators.csv")
+    write_csv(infrastructure, outbox / "infrastructure_indicators.csv")
     province = frame[frame["scope"].isin(["province", "agency_kind"])].fillna({"agency_kind": ""})
     shown = province[["scope", "agency_kind", "filings_received", "received_online", "online_filing_rate",
                       "services_with_online_filings", "services_offered_online", "services_with_online_filings_rate",
                       "on_time_rate", "online_payment_rate", "digitisation_rate", "e_result_rate", "synced_rate"]]
     return (f"\nInstitutional indicators, {half_year}:\n{institutional.to_string(index=False)}\n"
+            f"\nDigital infrastructure, {half_year}:\n{infrastructure.to_string(index=False)}\n"
             f"\nOnline public services, {half_year} (warehouse {settings.safe_url(settings.warehouse_url())}):\n"
             f"{shown.to_string(index=False)}\n\nIndicators for every agency: {path} (and the institutional "
             f"indicators beside it)")

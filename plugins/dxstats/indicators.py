@@ -18,17 +18,25 @@ SCOPE_ORDER = {"province": 0, "agency_kind": 1, "agency": 2}
 
 def filing_indicators(warehouse: Warehouse, half_year: HalfYear) -> pd.DataFrame:
     """Every scope's row for the half-year: province first, then agency kinds, then agencies."""
-    sql = (SQL_DIR / "mart" / "queries" / "filing_indicators_for_half_year.sql").read_text(encoding="utf-8")
-    frame = warehouse.frame(sql, half_year=str(half_year))
+    frame = _query(warehouse, "filing_indicators_for_half_year", half_year)
     order = frame["scope"].map(SCOPE_ORDER)
     return frame.assign(_order=order).sort_values(["_order", "agency_kind", "agency_code"]).drop(columns="_order")
 
 
 def institutional_indicators(warehouse: Warehouse, half_year: HalfYear) -> pd.DataFrame:
     """Directive documents, and units with a DX plan or steering committee, by agency kind."""
-    sql = (SQL_DIR / "mart" / "queries" / "institutional_indicators_for_half_year.sql").read_text(encoding="utf-8")
-    frame = warehouse.frame(sql, half_year=str(half_year))
+    frame = _query(warehouse, "institutional_indicators_for_half_year", half_year)
     return frame.astype({"numerator": "Int64", "denominator": "Int64"})  # counts, some without a denominator
+
+
+def infrastructure_indicators(warehouse: Warehouse, half_year: HalfYear) -> pd.DataFrame:
+    """Postal points, people per point, service radius, households with a smartphone or fibre."""
+    return _query(warehouse, "infrastructure_indicators_for_half_year", half_year)
+
+
+def _query(warehouse: Warehouse, name: str, half_year: HalfYear) -> pd.DataFrame:
+    sql = (SQL_DIR / "mart" / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+    return warehouse.frame(sql, half_year=str(half_year))
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:

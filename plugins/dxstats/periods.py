@@ -94,3 +94,35 @@ class HalfYear:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-H{self.half}"
+
+
+@dataclass(frozen=True, order=True)
+class Year:
+    """A calendar year: the period of yearly sources (population)."""
+
+    year: int
+
+    @classmethod
+    def parse(cls, text: str) -> Year:
+        if not re.fullmatch(r"\d{4}", text):
+            raise ValueError(f"{text!r} is not a year; expected YYYY")
+        return cls(int(text))
+
+    @classmethod
+    def of(cls, moment: datetime) -> Year:
+        return cls(Month.of(moment).year)
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 1, 1)
+
+    @property
+    def end(self) -> date:
+        return date(self.year + 1, 1, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.year, 12, 31)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}"

@@ -27,30 +27,17 @@ def prepare_warehouse() -> dict[str, int]:
         warehouse.close()
 
 
-def ingest_portal(data_interval_start: datetime, run_id: str, force: bool = False) -> dict[str, Any]:
-    """Ingest the portal's exports for the month the run's data interval starts in."""
-    from dxstats.periods import Month
-    from dxstats.sources.portal import PORTAL
-
-    return _ingest(PORTAL, Month.of(data_interval_start), run_id, force)
-
-
-def ingest_register(name: str, data_interval_start: datetime, run_id: str, force: bool = False) -> dict[str, Any]:
-    """Ingest one register's snapshot for the half-year the run's data interval starts in."""
-    from dxstats.periods import HalfYear
-    from dxstats.sources.registers import REGISTERS
-
-    source = next(s for s in REGISTERS if s.name == name)
-    return _ingest(source, HalfYear.of(data_interval_start), run_id, force)
-
-
-def _ingest(source: Any, period: Any, run_id: str, force: bool) -> dict[str, Any]:
+def ingest_source(path: str, data_interval_start: datetime, run_id: str, force: bool = False) -> dict[str, Any]:
+    """Ingest the source ``"module:NAME"`` for the period (its cadence) the run's data interval starts in."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from dxstats.errors import BatchRejected
     from dxstats.ingest import ingest
+    from dxstats.sources import source_at
     from dxstats.warehouse import Warehouse
 
+    source = source_at(path)
+    period = source.period_of(data_interval_start)
     warehouse = Warehouse()
     try:
         return ingest(source, period, run_id, warehouse, force=force).as_dict()

@@ -43,7 +43,20 @@ class Source:
     prepare: Callable[[pd.DataFrame, Period], pd.DataFrame] | None = None
     #: the suite's ``$PARAMETER`` values for a period, from the warehouse
     parameters: Callable[[Warehouse, Period], dict[str, Any]] | None = None
+    #: the period a run's data interval start falls in (the source's cadence: ``Month.of``, ``HalfYear.of``...)
+    period_of: Callable[[Any], Period] | None = None
 
     @property
     def stored_columns(self) -> tuple[str, ...]:
         return (*self.contract.names, "source_row")
+
+
+def source_at(path: str) -> Source:
+    """The Source named ``"module:NAME"`` (what DAG files pass to tasks: a string, cheap to parse)."""
+    import importlib
+
+    module, _, name = path.partition(":")
+    source = getattr(importlib.import_module(module), name)
+    if not isinstance(source, Source):
+        raise TypeError(f"{path} is not a dxstats Source")
+    return source

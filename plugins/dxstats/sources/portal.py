@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dxstats.contracts import Column, Contract
+from dxstats.periods import Month
 from dxstats.sources import Source
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from dxstats.periods import Month
     from dxstats.warehouse import Warehouse
 
 SOURCE = "portal"
@@ -70,4 +70,4 @@ def suite_parameters(warehouse: Warehouse, month: Month) -> dict[str, Any]:
 
 
 PORTAL = Source(SOURCE, CONTRACT, "core.fact_filing", "export_month", "filing_id",
-                prepare=with_checked_fields, parameters=suite_parameters)
+                prepare=with_checked_fields, parameters=suite_parameters, period_of=Month.of)

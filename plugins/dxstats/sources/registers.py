@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dxstats.contracts import Column, Contract
+from dxstats.periods import HalfYear
 from dxstats.sources import Source
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from dxstats.periods import HalfYear
     from dxstats.warehouse import Warehouse
 
 AGENCY_KINDS = {"so_nganh": "so_nganh", "huyen": "huyen", "xa": "xa"}
@@ -77,9 +77,9 @@ def with_target_key(typed: pd.DataFrame, half: HalfYear) -> pd.DataFrame:
 
 
 PLANS = Source("ke_hoach_bcd", PLANS_CONTRACT, "core.fact_dx_readiness", "snapshot_half", "agency_code",
-               parameters=agency_parameters)
+               parameters=agency_parameters, period_of=HalfYear.of)
 DIRECTIVES = Source("van_ban_chi_dao", DIRECTIVES_CONTRACT, "core.fact_directive", "snapshot_half",
-                    "document_number", prepare=with_issued_day, parameters=last_day_parameter)
+                    "document_number", prepare=with_issued_day, parameters=last_day_parameter, period_of=HalfYear.of)
 TARGETS = Source("chi_tieu", TARGETS_CONTRACT, "core.fact_target", "snapshot_half", "target_key",
-                 prepare=with_target_key)
+                 prepare=with_target_key, period_of=HalfYear.of)
 REGISTERS = (PLANS, DIRECTIVES, TARGETS)

@@ -1,0 +1,6 @@
+-- The digital-infrastructure indicators of one half-year (:half_year, e.g. '2022-H1'), in report order.
+SELECT indicator, scope, numerator, denominator, rate
+FROM mart.infrastructure_indicators
+WHERE half_year = :half_year
+ORDER BY CASE indicator WHEN 'postal_points' THEN 0 WHEN 'people_per_postal_point' THEN 1
+                        WHEN 'postal_radius_km' THEN 2 WHEN 'households_with_smartphone' THEN 3 ELSE 4 END;
