@@ -30,11 +30,9 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import functools
 import io
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +41,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
 from sample_infrastructure import write_infrastructure
 from sample_registers import write_registers
+from sample_telecom import write_telecom
+from sample_xlsx import save_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 UNITS_CSV = REPO / "data" / "reference" / "tien_giang_units_2022.csv"
@@ -58,7 +57,6 @@ PROVINCE_NAME = "Tỉnh Tiền Giang"
 AGENCY_PREFIX = "H56"
 VALID_FROM = "2020-01-01"
 UNITS_REORGANISED = "2025-07-01"
-XLSX_TIMESTAMP = dt.datetime(2022, 7, 1, 8, 0, 0)
 
 # The bundled half-year: month -> (rows, format options). Tết (1 Feb 2022) lowers February.
 SAMPLE_MONTHS: dict[str, tuple[int, dict[str, Any]]] = {
@@ -1069,20 +1067,6 @@ def _write_csv(path: Path, chunks: Iterator[pd.DataFrame], header: str, encoding
                 chunk.to_csv(fh, **options)
 
 
-def _fixed_zip(raw: bytes) -> bytes:
-    """Re-pack an XLSX archive with constant entry timestamps (byte-reproducible output)."""
-    out = io.BytesIO()
-    stamp = XLSX_TIMESTAMP.timetuple()[:6]
-    with zipfile.ZipFile(io.BytesIO(raw)) as zin, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            zout.writestr(fixed, zin.read(info.filename))
-    return out.getvalue()
-
-
 def _xlsx_rows(chunk: pd.DataFrame) -> Iterator[list[object]]:
     """Rows of a chunk as Python values: text stays text, empty text becomes an empty cell."""
     columns = [chunk[c].tolist() for c in chunk.columns]
@@ -1099,11 +1083,7 @@ def _write_xlsx(path: Path, chunks: Iterator[pd.DataFrame], header: str) -> None
         for row in _xlsx_rows(chunk):
             ws.append(row)
     wb.properties.creator = "Cổng dịch vụ công tỉnh Tiền Giang (mẫu tổng hợp)"
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        wb.properties.created = wb.properties.modified = XLSX_TIMESTAMP
-        ExcelWriter(wb, archive).save()  # unlike wb.save(), keeps our "modified" stamp
-    Path(path).write_bytes(_fixed_zip(buf.getvalue()))
+    save_workbook(wb, Path(path))
 
 
 def generate_month(path: Path, month: str, n_rows: int, seed: int, *, fmt: str = "csv",
@@ -1144,7 +1124,7 @@ def write_sample(root: Path, seed: int) -> list[Path]:
         generate_month(path, month, n_rows, seed, agencies_dir=ref, **options)
         written.append(path)
     return (written + write_registers(Path(root), ref / "agencies.csv", seed)
-            + write_infrastructure(Path(root), UNITS_CSV, seed))
+            + write_infrastructure(Path(root), UNITS_CSV, seed) + write_telecom(Path(root), UNITS_CSV, seed))
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:

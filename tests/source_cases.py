@@ -29,8 +29,8 @@ def land(landing: Path, name: str, period: object) -> None:
     shutil.copytree(SAMPLE / name / str(period), landing / name / str(period))
 
 
-def sample_rows(name: str, period: object) -> list[dict[str, str]]:
-    (path,) = (SAMPLE / name / str(period)).glob("*.csv")
+def sample_rows(name: str, period: object, pattern: str = "*.csv") -> list[dict[str, str]]:
+    (path,) = (SAMPLE / name / str(period)).glob(pattern)
     with open(path, encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
@@ -71,9 +71,10 @@ class Broken:
     outcome: str = "rows"  # "file": refused whole; "rows": these (row, column, check) rejected, the rest loaded
     message: str = ""
     rejected: list[tuple[int, str, str]] = field(default_factory=list)
+    file: str = "*.csv"  # which of the period's sample files (a UTF-8 CSV) is broken
 
     def content(self, period: object) -> bytes:
-        data = as_csv((self.change or (lambda rows: rows))(sample_rows(self.source.name, period)))
+        data = as_csv((self.change or (lambda rows: rows))(sample_rows(self.source.name, period, self.file)))
         return self.raw(data) if self.raw else data
 
 
@@ -89,14 +90,18 @@ def empty(data: bytes) -> bytes:
     return b""
 
 
-def check_broken(case: Broken, period: object, warehouse, landing: Path) -> None:
-    """Load the good file, then the broken one: a refusal leaves the good rows; rejections are exactly these."""
+def check_broken(case: Broken, period: object, warehouse, landing: Path, *, copy_sample: bool = True) -> None:
+    """Load the good file, then the broken one: a refusal leaves the good rows; rejections are exactly these.
+
+    ``copy_sample=False``: the test has put the period's good files in the landing folder itself.
+    """
     source = case.source
-    land(landing, source.name, period)
+    if copy_sample:
+        land(landing, source.name, period)
     ingest(source, period, "good", warehouse, landing)
     table = f"SELECT * FROM {source.table} ORDER BY source_row"  # noqa: S608 - a table name from code
     before = warehouse.frame(table)
-    (path,) = (landing / source.name / str(period)).glob("*.csv")
+    (path,) = (landing / source.name / str(period)).glob(case.file)
     path.write_bytes(case.content(period))
     if case.outcome == "file":
         with pytest.raises(BatchRejected) as raised:

@@ -15,3 +15,5 @@ POSTAL_POINTS = Asset(name="core.fact_postal_point", uri="dxstats://warehouse/co
                       group="warehouse")
 HOUSEHOLD_SURVEY = Asset(name="core.fact_household_survey", uri="dxstats://warehouse/core/fact_household_survey",
                          group="warehouse")
+TELECOM_COVERAGE = Asset(name="core.fact_telecom_coverage", uri="dxstats://warehouse/core/fact_telecom_coverage",
+                         group="warehouse")

@@ -41,6 +41,9 @@ def run_half_year(half_year: HalfYear) -> int:
     for dag_id in ("registers", "infrastructure"):
         if str(runner.run_half_year(dag_id, half_year).state) != "success":
             failed.append(f"{dag_id} {half_year}")
+    last_month = half_year.months[-1]  # the report takes coverage at the half-year's end
+    if str(runner.run_month("telecom", last_month).state) != "success":
+        failed.append(f"telecom {last_month}")
     for month in half_year.months:
         run = runner.run_month("portal_filings", month)
         if str(run.state) != "success":
@@ -53,14 +56,23 @@ def run_half_year(half_year: HalfYear) -> int:
 
 
 def _summary(half_year: HalfYear) -> str:
-    from dxstats.indicators import filing_indicators, infrastructure_indicators, institutional_indicators, write_csv
+    import pandas as pd
+
+    from dxstats.indicators import (
+        filing_indicators,
+        infrastructure_indicators,
+        institutional_indicators,
+        telecom_indicators,
+        write_csv,
+    )
     from dxstats.warehouse import Warehouse
 
     warehouse = Warehouse()
     try:
         frame = filing_indicators(warehouse, half_year)
         institutional = institutional_indicators(warehouse, half_year)
-        infrastructure = infrastructure_indicators(warehouse, half_year)
+        infrastructure = pd.concat([infrastructure_indicators(warehouse, half_year),
+                                    telecom_indicators(warehouse, half_year)], ignore_index=True)
     finally:
         warehouse.close()
     outbox = settings.outbox_dir() / str(half_year)

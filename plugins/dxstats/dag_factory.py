@@ -19,6 +19,7 @@ from dxstats.assets import REFERENCE
 
 TZ = "Asia/Ho_Chi_Minh"
 HALF_YEARLY = "0 0 1 1,7 *"  # a run's data interval is one half-year, in local time
+MONTHLY = "0 0 1 * *"  # ... one calendar month
 
 
 def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple[str, Asset]], *,

@@ -34,6 +34,11 @@ def infrastructure_indicators(warehouse: Warehouse, half_year: HalfYear) -> pd.D
     return _query(warehouse, "infrastructure_indicators_for_half_year", half_year)
 
 
+def telecom_indicators(warehouse: Warehouse, half_year: HalfYear) -> pd.DataFrame:
+    """Communes with fibre, 3G/4G coverage of populated area, BTS stations by technology."""
+    return _query(warehouse, "telecom_indicators_for_half_year", half_year)
+
+
 def _query(warehouse: Warehouse, name: str, half_year: HalfYear) -> pd.DataFrame:
     sql = (SQL_DIR / "mart" / "queries" / f"{name}.sql").read_text(encoding="utf-8")
     return warehouse.frame(sql, half_year=str(half_year))

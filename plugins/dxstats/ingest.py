@@ -114,13 +114,16 @@ def _read(source: Source, period: Period, path: Path, sha256: str) -> FileBatch:
                       started_at=datetime.now())
     clock = time.perf_counter()
     try:
-        raw = read_table(path, source.contract)
+        layout = source.layout(path)
+        raw = read_table(path, layout.contract, encoding=layout.encoding, delimiter=layout.delimiter,
+                         header_row=layout.header_row)
     except SourceFileError as exc:
         batch.status, batch.message = "rejected", str(exc)
         return batch
     batch.rows_read = raw.rows_read
     read_s, clock = time.perf_counter() - clock, time.perf_counter()
-    typed, type_problems = normalise(raw, source.contract)
+    typed, type_problems = normalise(raw, layout.contract)
+    typed = typed.assign(**layout.constants)
     batch.rows = source.prepare(typed, period) if source.prepare else typed
     batch.rejections = type_problems.iloc[0:0]
     batch.reject(type_problems)

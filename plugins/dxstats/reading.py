@@ -52,16 +52,20 @@ class RawTable:
         return len(self.frame)
 
 
-def read_table(path: Path, contract: Contract, *, encoding: str = "utf-8", delimiter: str = ",") -> RawTable:
-    """Read one landing file into a :class:`RawTable`, or raise :class:`SourceFileError`."""
+def read_table(path: Path, contract: Contract, *, encoding: str = "utf-8", delimiter: str = ",",
+               header_row: int = 1) -> RawTable:
+    """Read one landing file into a :class:`RawTable`, or raise :class:`SourceFileError`.
+
+    ``header_row``: the file row holding the header (rows above it, a report's title, are skipped).
+    """
     if path.suffix.lower() not in SUPPORTED:
         raise SourceFileError(path, f"unsupported file type {path.suffix!r}; expected one of {SUPPORTED}")
     if path.stat().st_size == 0:
         raise SourceFileError(path, "the file is empty (0 bytes); expected a header row and data rows")
     if path.suffix.lower() == ".xlsx":
-        table = _read_xlsx(path, contract)
+        table = _read_xlsx(path, contract, header_row)
     else:
-        table = _read_csv(path, contract, encoding, delimiter)
+        table = _read_csv(path, contract, encoding, delimiter, header_row)
     if table.rows_read == 0:
         raise SourceFileError(path, "the file has a header but no data rows")
     if table.dropped_columns:
@@ -70,7 +74,8 @@ def read_table(path: Path, contract: Contract, *, encoding: str = "utf-8", delim
     return table
 
 
-def map_header(path: Path, header: list[str], contract: Contract) -> tuple[dict[int, str], list[str]]:
+def map_header(path: Path, header: list[str], contract: Contract,
+               header_row: int = 1) -> tuple[dict[int, str], list[str]]:
     """Match a file's header to the contract: {position: column name}, and the unknown columns."""
     lookup = contract.header_lookup()
     positions: dict[int, str] = {}
@@ -80,15 +85,16 @@ def map_header(path: Path, header: list[str], contract: Contract) -> tuple[dict[
         if name is None:
             dropped.append(str(text))
         elif name in positions.values():
-            raise SourceFileError(path, f"column {name!r} appears twice in the header", row=1)
+            raise SourceFileError(path, f"column {name!r} appears twice in the header", row=header_row)
         else:
             positions[position] = name
     missing = [c for c in contract.columns if c.required and c.name not in positions.values()]
     if missing:
         wanted = ", ".join(f"{c.source_name} ({c.name})" for c in missing)
         # The unmatched cells are not echoed: without a header row they would be a filing's personal data.
-        raise SourceFileError(path, f"missing required columns: {wanted}; row 1 has {len(header)} cells, "
-                                    f"{len(positions)} of them contract columns (is the header row missing?)", row=1)
+        raise SourceFileError(path, f"missing required columns: {wanted}; row {header_row} has {len(header)} cells, "
+                                    f"{len(positions)} of them contract columns (is the header row missing?)",
+                              row=header_row)
     return positions, dropped
 
 
@@ -96,20 +102,21 @@ def _normalise(text: Any) -> str:
     return normalise_header("" if text is None else str(text))
 
 
-def _read_csv(path: Path, contract: Contract, encoding: str, delimiter: str) -> RawTable:
+def _read_csv(path: Path, contract: Contract, encoding: str, delimiter: str, header_row: int) -> RawTable:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     codec = codecs.lookup(encoding).name
     _check_encoding(path, codec)
-    header = _csv_header(path, codec, delimiter)
-    positions, dropped = map_header(path, header, contract)
+    header = _csv_header(path, codec, delimiter, header_row)
+    positions, dropped = map_header(path, header, contract, header_row)
     names = [f"c{i}" for i in range(len(header))]
     wanted = {names[i]: name for i, name in positions.items()}
     try:
         arrow = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, encoding=_arrow_encoding(codec)),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=header_row,
+                                           encoding=_arrow_encoding(codec)),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 include_columns=list(wanted),
@@ -119,12 +126,12 @@ def _read_csv(path: Path, contract: Contract, encoding: str, delimiter: str) -> 
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise _locate_csv_problem(path, codec, delimiter, len(header)) from exc
+        raise _locate_csv_problem(path, codec, delimiter, len(header), header_row) from exc
     frame = arrow.rename_columns([wanted[n] for n in arrow.column_names]).to_pandas()
     if _arrow_encoding(codec) != "utf8":
         # Legacy Vietnamese code pages write tone marks as combining characters; store them composed.
         frame = frame.apply(lambda column: column.str.normalize("NFC"))
-    return _finish(path, frame, contract, dropped)
+    return _finish(path, frame, contract, dropped, header_row)
 
 
 def _arrow_encoding(codec: str) -> str:
@@ -132,17 +139,26 @@ def _arrow_encoding(codec: str) -> str:
     return "utf8" if codec in ("utf-8", "utf-8-sig") else codec
 
 
-def _csv_header(path: Path, codec: str, delimiter: str) -> list[str]:
+def _csv_header(path: Path, codec: str, delimiter: str, header_row: int) -> list[str]:
     with open(path, "rb") as handle:
+        for _ in range(header_row - 1):
+            handle.readline()
         first = handle.readline()
+    if b"\x00" in first:
+        raise SourceFileError(path, f"the header row has NUL bytes: the file looks like UTF-16, not {codec}; "
+                                    "export it again as declared in the source config", row=header_row)
     try:
         text = first.decode("utf-8-sig" if codec in ("utf-8", "utf-8-sig") else codec)
     except UnicodeDecodeError as exc:
         raise SourceFileError(path, f"the header is not valid {codec} (byte {exc.start}); "
-                                    "declare the file's encoding in the source config", row=1) from exc
-    header = next(csv.reader([text], delimiter=delimiter), [])
+                                    "declare the file's encoding in the source config", row=header_row) from exc
+    try:
+        header = next(csv.reader([text.rstrip("\r\n")], delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise SourceFileError(path, f"the header row is not CSV with delimiter {delimiter!r} ({exc})",
+                              row=header_row) from exc
     if not any(h.strip() for h in header):
-        raise SourceFileError(path, "the first line is blank; expected the header row", row=1)
+        raise SourceFileError(path, f"line {header_row} is blank; expected the header row", row=header_row)
     return [h.strip() for h in header]
 
 
@@ -192,18 +208,18 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _locate_csv_problem(path: Path, codec: str, delimiter: str, width: int) -> SourceFileError:
+def _locate_csv_problem(path: Path, codec: str, delimiter: str, width: int, header_row: int) -> SourceFileError:
     """Find the first misshapen row, without echoing its content (it may be personal)."""
     with open(path, encoding=codec, newline="") as text:
         reader = csv.reader(text, delimiter=delimiter)
         for record in reader:
-            if reader.line_num > 1 and len(record) != width:
+            if reader.line_num > header_row and len(record) != width:
                 return SourceFileError(path, f"row has {len(record)} fields, expected {width} "
                                              "(a truncated or misquoted file?)", row=reader.line_num)
     return SourceFileError(path, "the CSV could not be parsed (unbalanced quotes?)")
 
 
-def _read_xlsx(path: Path, contract: Contract) -> RawTable:
+def _read_xlsx(path: Path, contract: Contract, header_row: int) -> RawTable:
     import zipfile
     from xml.etree.ElementTree import ParseError
 
@@ -215,26 +231,27 @@ def _read_xlsx(path: Path, contract: Contract) -> RawTable:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise SourceFileError(path, f"not a readable XLSX workbook ({type(exc).__name__})") from exc
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        rows = workbook.worksheets[0].iter_rows(min_row=header_row, values_only=True)
         header = [("" if v is None else str(v)).strip() for v in next(rows, ())]
         if not any(header):
-            raise SourceFileError(path, "the first sheet's first row is blank; expected the header row", row=1)
-        positions, dropped = map_header(path, header, contract)
-        records, problems = _xlsx_records(rows, positions)
+            raise SourceFileError(path, f"the first sheet's row {header_row} is blank; expected the header row",
+                                  row=header_row)
+        positions, dropped = map_header(path, header, contract, header_row)
+        records, problems = _xlsx_records(rows, positions, header_row + 1)
     except (ParseError, zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
         raise SourceFileError(path, f"the first sheet is damaged ({type(exc).__name__}); export it again") from exc
     finally:
         workbook.close()
     frame = pd.DataFrame(records, columns=[*positions.values(), ROW])
-    table = _finish(path, frame, contract, dropped)
+    table = _finish(path, frame, contract, dropped, header_row)
     table.problems = problems
     return table
 
 
-def _xlsx_records(rows: Any, positions: dict[int, str]) -> tuple[list[list[Any]], list[CellProblem]]:
+def _xlsx_records(rows: Any, positions: dict[int, str], first_row: int) -> tuple[list[list[Any]], list[CellProblem]]:
     records: list[list[Any]] = []
     problems: list[CellProblem] = []
-    for number, values in enumerate(rows, start=2):
+    for number, values in enumerate(rows, start=first_row):
         if all(v is None or v == "" for v in values):
             continue
         record = []
@@ -266,7 +283,7 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _finish(path: Path, frame: pd.DataFrame, contract: Contract, dropped: list[str]) -> RawTable:
+def _finish(path: Path, frame: pd.DataFrame, contract: Contract, dropped: list[str], header_row: int = 1) -> RawTable:
     """Strip codes and text, add absent optional columns and the file row number.
 
     Other kinds are stripped by their converters, on distinct values only (a 1M-row strip
@@ -279,6 +296,6 @@ def _finish(path: Path, frame: pd.DataFrame, contract: Contract, dropped: list[s
         if column.name not in frame.columns:
             frame[column.name] = ""
     if ROW not in frame.columns:
-        frame[ROW] = range(2, len(frame) + 2)
+        frame[ROW] = range(header_row + 1, len(frame) + header_row + 1)
     return RawTable(path=path, frame=frame[[*contract.names, ROW]], dropped_columns=dropped)
 

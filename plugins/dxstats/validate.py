@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import keyword
 import logging
 import re
 from collections.abc import Callable
@@ -181,7 +182,8 @@ def _referenced_columns(expectations: list[dict[str, Any]]) -> set[str]:
 def _columns_read(kwargs: dict[str, Any]) -> set[str]:
     names = {str(kwargs[k]) for k in ("column", "column_A", "column_B") if k in kwargs}
     names.update(kwargs.get("column_list", []))
-    names.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", kwargs.get("row_condition") or ""))
+    condition = re.sub(r"'[^']*'|\"[^\"]*\"", "", kwargs.get("row_condition") or "")  # not words in strings
+    names.update(w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", condition) if not keyword.iskeyword(w))
     return names
 
 

@@ -8,8 +8,9 @@ the load and the audit are shared.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dxstats.contracts import Contract
@@ -31,6 +32,18 @@ class Period(Protocol):
 
 
 @dataclass(frozen=True)
+class Layout:
+    """How one file is laid out: its header names (a contract), how to read it, and values it implies."""
+
+    contract: Contract
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    header_row: int = 1
+    #: values every row of the file gets (the operator a telecom file comes from)
+    constants: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Source:
     """One source's files, contract, table and checks."""
 
@@ -45,10 +58,17 @@ class Source:
     parameters: Callable[[Warehouse, Period], dict[str, Any]] | None = None
     #: the period a run's data interval start falls in (the source's cadence: ``Month.of``, ``HalfYear.of``...)
     period_of: Callable[[Any], Period] | None = None
+    #: a file's layout where files of one source differ (one per telecom operator); raises SourceFileError
+    layout_of: Callable[[Path], Layout] | None = None
+    #: stored columns that come from the layout's constants, not from the file
+    constant_columns: tuple[str, ...] = ()
 
     @property
     def stored_columns(self) -> tuple[str, ...]:
-        return (*self.contract.names, "source_row")
+        return (*self.contract.names, *self.constant_columns, "source_row")
+
+    def layout(self, path: Path) -> Layout:
+        return self.layout_of(path) if self.layout_of else Layout(self.contract)
 
 
 def source_at(path: str) -> Source:

@@ -1,0 +1,6 @@
+-- The telecom indicators of one half-year (:half_year, e.g. '2022-H1'), in report order.
+SELECT indicator, scope, numerator, denominator, rate
+FROM mart.telecom_indicators
+WHERE half_year = :half_year
+ORDER BY CASE indicator WHEN 'communes_with_fibre' THEN 0 WHEN 'coverage_3g_4g_pct' THEN 1 WHEN 'bts_total' THEN 2
+                        ELSE 3 END, indicator;
