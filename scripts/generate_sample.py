@@ -41,10 +41,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from sample_files import save_workbook
 from sample_infrastructure import write_infrastructure
 from sample_registers import write_registers
 from sample_telecom import write_telecom
-from sample_xlsx import save_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 UNITS_CSV = REPO / "data" / "reference" / "tien_giang_units_2022.csv"

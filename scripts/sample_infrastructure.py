@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+from sample_files import write_csv
 
 # year -> (population, area in tenths of km², households)
 POPULATION = {2021: (1_783_412, 24_855, 497_210), 2022: (1_795_069, 24_855, 500_000)}
@@ -37,20 +38,20 @@ def write_infrastructure(root: Path, units_csv: Path, seed: int) -> list[Path]:
     for year, (people, area_tenths, households) in POPULATION.items():
         rows = [[c, year, p, h, f"{a // 10},{a % 10}"] for c, p, h, a in zip(
             communes, _split(people, weights), _split(households, weights), _split(area_tenths, weights), strict=True)]
-        written.append(_write(landing / "population" / str(year) / f"dan_so_{year}.csv",
+        written.append(write_csv(landing / "population" / str(year) / f"dan_so_{year}.csv",
                               ["ma_xa", "nam", "dan_so", "so_ho", "dien_tich_km2"], rows))
     points = _postal_points(units, rng)
     for half, (last_day, households, phones, fibre) in SURVEY.items():
         sent = last_day + timedelta(days=15)
         listed = [p for p in points if date.fromisoformat(p[4]) < sent]
-        written.append(_write(landing / "postal" / half / f"diem_buu_chinh_{half}.csv",
+        written.append(write_csv(landing / "postal" / half / f"diem_buu_chinh_{half}.csv",
                               ["ma_diem", "doanh_nghiep", "loai", "ma_xa", "hoat_dong_tu", "hoat_dong_den"], listed))
         shares = weights * rng.uniform(0.9, 1.1, len(communes))
         rows = [[half, c, h, s, f] for c, h, s, f in zip(communes, _split(households, weights),
                                                           _split(phones, weights), _split(fibre, shares), strict=True)]
         rows = [[k, c, h, min(s, h), min(f, h)] for k, c, h, s, f in rows]
         header = ["ky", "ma_xa", "so_ho", "so_ho_co_dtdm", "so_ho_cap_quang"]
-        written.append(_write(landing / "household_survey" / half / f"khao_sat_ho_{half}.csv", header,
+        written.append(write_csv(landing / "household_survey" / half / f"khao_sat_ho_{half}.csv", header,
                               _exact(rows, phones, fibre)))
     return written
 
@@ -92,12 +93,3 @@ def _exact(rows: list[list], phones: int, fibre: int) -> list[list]:
             r[column] += room
             short -= room
     return rows
-
-
-def _write(path: Path, header: list[str], rows: list[list]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path

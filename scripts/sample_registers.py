@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+from sample_files import write_csv
 
 PLAN_HEADER = ["ma_don_vi", "ten_don_vi", "loai_don_vi", "co_ke_hoach_cds", "so_ke_hoach", "ngay_ban_hanh_ke_hoach",
                "co_bcd_cds", "so_qd_bcd", "ngay_qd_bcd"]
@@ -66,13 +67,13 @@ def write_registers(root: Path, agencies_csv: Path, seed: int) -> list[Path]:
     for half, last_day, *_counts, documents in HALVES:
         folder = Path(root) / "landing"
         rows = _plan_rows(order, plans, committees, last_day)
-        written.append(_write(folder / "ke_hoach_bcd" / half / f"ke_hoach_bcd_{half}.csv", PLAN_HEADER, rows))
+        written.append(write_csv(folder / "ke_hoach_bcd" / half / f"ke_hoach_bcd_{half}.csv", PLAN_HEADER, rows))
         docs = _document_rows(last_day, documents)
-        written.append(_write(folder / "van_ban_chi_dao" / half / f"van_ban_chi_dao_{half}.csv", DOC_HEADER, docs))
+        written.append(write_csv(folder / "van_ban_chi_dao" / half / f"van_ban_chi_dao_{half}.csv", DOC_HEADER, docs))
         targets = [[year, indicator, scope, f"{value:.1f}".replace(".", ",")]
                    for year, table in TARGETS.items() if year <= last_day.year
                    for indicator, scopes in table.items() for scope, value in scopes.items()]
-        written.append(_write(folder / "chi_tieu" / half / f"chi_tieu_{half}.csv", TARGET_HEADER, targets))
+        written.append(write_csv(folder / "chi_tieu" / half / f"chi_tieu_{half}.csv", TARGET_HEADER, targets))
     return written
 
 
@@ -136,12 +137,3 @@ def _flag(day: date | None) -> str:
 
 def _day(day: date | None) -> str:
     return day.isoformat() if day else ""
-
-
-def _write(path: Path, header: list[str], rows: list[list]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path

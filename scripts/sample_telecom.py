@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from openpyxl import Workbook
-from sample_xlsx import save_workbook
+from sample_files import save_workbook
 
 # month -> (2G, 3G, 4G stations over all operators, communes with fibre)
 MONTHS = {"2021-12": (1_302, 1_790, 1_701, 168), "2022-06": (1_290, 1_814, 1_873, 172)}

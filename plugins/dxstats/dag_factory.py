@@ -1,7 +1,7 @@
 """One shape for the ingest DAGs of periodic sources: prepare the warehouse, then one task per source.
 
-Why a factory: the registers and the infrastructure sources differ only in their schedule and
-their sources; their DAG files say just that. Imported by DAG files, so it stays light
+Why a factory: the ingest DAGs (portal, registers, infrastructure, telecom) differ only in their
+schedule and their sources; their DAG files say just that. Imported by DAG files, so it stays light
 (``airflow.sdk`` and this package's light modules only). Airflow's DAG discovery skips a file
 without the words "airflow" and "dag" in it, so such a file's docstring says "Airflow DAG".
 """

@@ -1,4 +1,4 @@
-"""Reproducible XLSX files for the sample: fixed document properties and zip entry times.
+"""Writing the sample's files: CSV with fixed line endings, XLSX with fixed timestamps.
 
 openpyxl stamps a workbook with the time it was saved; the sample must be byte-identical for
 a seed, so every sample workbook is saved through :func:`save_workbook`.
@@ -6,6 +6,7 @@ a seed, so every sample workbook is saved through :func:`save_workbook`.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import zipfile
@@ -15,6 +16,16 @@ from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 XLSX_TIMESTAMP = dt.datetime(2022, 7, 1, 8, 0, 0)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
+    """A UTF-8 CSV with ``\n`` line endings, its folder created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
 
 
 def save_workbook(wb: Workbook, path: Path) -> None:
