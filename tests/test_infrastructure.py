@@ -23,7 +23,7 @@ def load_sample(warehouse, landing, half: HalfYear) -> None:
 
 def figures(warehouse, half: HalfYear) -> dict[str, tuple]:
     frame = infrastructure_indicators(warehouse, half)
-    return {r.indicator: (r.numerator, r.denominator, r.rate) for r in frame.itertuples()}
+    return {r.indicator: (r.numerator, r.denominator, r.rate) for r in frame.itertuples() if r.scope == "province"}
 
 
 def test_the_sample_gives_the_articles_infrastructure_figures(warehouse, landing):
@@ -41,6 +41,12 @@ def test_the_sample_gives_the_articles_infrastructure_figures(warehouse, landing
     h2 = figures(warehouse, H2)
     assert h2["postal_points"][0] == 279  # four agents opened in 2022-H1; six points closed in 2021
     assert h2["households_with_smartphone"][2] == pytest.approx(84.1)
+    districts = infrastructure_indicators(warehouse, H1).query("scope == 'district'")
+    points = districts[districts["indicator"] == "postal_points"]
+    assert len(points) == 11  # the district-level units of 2022
+    assert points["numerator"].sum() == 283  # every point in the district of its commune
+    phones = districts[districts["indicator"] == "households_with_smartphone"]
+    assert (phones["numerator"].sum(), phones["denominator"].sum()) == (437_000, 500_000)
     totals = warehouse.frame("SELECT SUM(population) AS people, SUM(area_km2) AS area FROM core.fact_population "
                              "WHERE period_start = DATE '2022-01-01'")
     assert int(totals["people"][0]) == 1_795_069

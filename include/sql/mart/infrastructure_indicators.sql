@@ -1,9 +1,11 @@
--- Digital-infrastructure indicators per half-year (DESIGN §4), long form like mart.institutional_indicators:
+-- Digital-infrastructure indicators per half-year (DESIGN §4), long form like mart.institutional_indicators,
+-- for the province (scope 'province') and each district-level unit (scope 'district', scope_key its code; a
+-- commune counts in the district it belongs to on the half-year's last day):
 --   postal_points: points of the half-year's postal register active on its last day;
 --   people_per_postal_point: population of the half-year's year / active points (a whole number);
 --   postal_radius_km: sqrt(area / (pi * active points)), two decimals (numerator holds it; no denominator);
 --   households_with_smartphone / households_with_fibre: households with / households surveyed, % one decimal.
--- Province scope. A measure appears once the sources behind it are loaded for the half-year.
+-- A measure appears once the sources behind it are loaded for the half-year.
 CREATE OR REPLACE VIEW mart.infrastructure_indicators AS
 WITH halves AS (
     SELECT snapshot_half AS first_day FROM core.fact_postal_point
@@ -18,46 +20,59 @@ spans AS (
                || CASE WHEN EXTRACT(MONTH FROM first_day) <= 6 THEN '-06-30' ELSE '-12-31' END AS DATE) AS last_day
     FROM halves
 ),
-points AS (
-    SELECT s.half_year, s.last_day, COUNT(*) AS active
+districts AS (
+    SELECT s.half_year, s.first_day, s.last_day, u.unit_code AS commune_code, u.parent_code AS district_code
     FROM spans AS s
+    JOIN core.dim_unit AS u
+      ON u.unit_level = 'commune' AND u.valid_from <= s.last_day AND (u.valid_to IS NULL OR s.last_day < u.valid_to)
+),
+points AS (
+    SELECT d.half_year, d.district_code, COUNT(*) AS active
+    FROM districts AS d
     JOIN core.fact_postal_point AS p
-      ON p.snapshot_half = s.first_day
-     AND p.active_from <= s.last_day AND (p.active_to IS NULL OR p.active_to > s.last_day)
-    GROUP BY s.half_year, s.last_day
+      ON p.snapshot_half = d.first_day AND p.commune_code = d.commune_code
+     AND p.active_from <= d.last_day AND (p.active_to IS NULL OR p.active_to > d.last_day)
+    GROUP BY GROUPING SETS ((d.half_year), (d.half_year, d.district_code))
 ),
 people AS (
-    SELECT EXTRACT(YEAR FROM period_start) AS year, SUM(population) AS population, SUM(area_km2) AS area_km2
-    FROM core.fact_population
-    GROUP BY EXTRACT(YEAR FROM period_start)
+    SELECT d.half_year, d.district_code, SUM(pop.population) AS population, SUM(pop.area_km2) AS area_km2
+    FROM districts AS d
+    JOIN core.fact_population AS pop
+      ON pop.commune_code = d.commune_code AND EXTRACT(YEAR FROM pop.period_start) = EXTRACT(YEAR FROM d.last_day)
+    GROUP BY GROUPING SETS ((d.half_year), (d.half_year, d.district_code))
 ),
 survey AS (
-    SELECT s.half_year, SUM(h.households) AS households,
+    SELECT d.half_year, d.district_code, SUM(h.households) AS households,
            SUM(h.households_with_smartphone) AS with_smartphone, SUM(h.households_with_fibre) AS with_fibre
-    FROM spans AS s
-    JOIN core.fact_household_survey AS h ON h.snapshot_half = s.first_day
-    GROUP BY s.half_year
+    FROM districts AS d
+    JOIN core.fact_household_survey AS h ON h.snapshot_half = d.first_day AND h.commune_code = d.commune_code
+    GROUP BY GROUPING SETS ((d.half_year), (d.half_year, d.district_code))
 ),
 measures AS (
-    SELECT half_year, 'postal_points' AS indicator, CAST(active AS DOUBLE PRECISION) AS numerator,
+    SELECT half_year, district_code, 'postal_points' AS indicator, CAST(active AS DOUBLE PRECISION) AS numerator,
            CAST(NULL AS DOUBLE PRECISION) AS denominator, CAST(NULL AS DOUBLE PRECISION) AS rate
     FROM points
     UNION ALL
-    SELECT p.half_year, 'people_per_postal_point', CAST(ROUND(CAST(pe.population AS NUMERIC) / p.active, 0)
-           AS DOUBLE PRECISION), NULL, NULL
-    FROM points AS p JOIN people AS pe ON pe.year = EXTRACT(YEAR FROM p.last_day)
+    SELECT p.half_year, p.district_code, 'people_per_postal_point',
+           CAST(ROUND(CAST(pe.population AS NUMERIC) / p.active, 0) AS DOUBLE PRECISION), NULL, NULL
+    FROM points AS p
+    JOIN people AS pe ON pe.half_year = p.half_year AND pe.district_code IS NOT DISTINCT FROM p.district_code
     UNION ALL
-    SELECT p.half_year, 'postal_radius_km',
+    SELECT p.half_year, p.district_code, 'postal_radius_km',
            CAST(ROUND(CAST(SQRT(pe.area_km2 / (PI() * p.active)) AS NUMERIC), 2) AS DOUBLE PRECISION), NULL, NULL
-    FROM points AS p JOIN people AS pe ON pe.year = EXTRACT(YEAR FROM p.last_day)
+    FROM points AS p
+    JOIN people AS pe ON pe.half_year = p.half_year AND pe.district_code IS NOT DISTINCT FROM p.district_code
     UNION ALL
-    SELECT half_year, 'households_with_smartphone', with_smartphone, households,
+    SELECT half_year, district_code, 'households_with_smartphone', with_smartphone, households,
            CAST(ROUND(100.0 * with_smartphone / NULLIF(households, 0), 1) AS DOUBLE PRECISION)
     FROM survey
     UNION ALL
-    SELECT half_year, 'households_with_fibre', with_fibre, households,
+    SELECT half_year, district_code, 'households_with_fibre', with_fibre, households,
            CAST(ROUND(100.0 * with_fibre / NULLIF(households, 0), 1) AS DOUBLE PRECISION)
     FROM survey
 )
-SELECT half_year, indicator, 'province' AS scope, numerator, denominator, rate
+SELECT half_year, indicator,
+       CASE WHEN district_code IS NULL THEN 'province' ELSE 'district' END AS scope,
+       district_code AS scope_key,
+       numerator, denominator, rate
 FROM measures;

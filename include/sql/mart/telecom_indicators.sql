@@ -1,5 +1,7 @@
--- Telecom indicators per half-year (DESIGN §4), long form like the other indicator marts. Each operator counts
--- with its latest month loaded within the half-year ("at the period's end"):
+-- Telecom indicators per half-year (DESIGN §4), long form like the other indicator marts, for the province and
+-- each district-level unit (scope 'district', scope_key its code; a commune counts in the district it belongs
+-- to on the half-year's last day). Each operator counts with its latest month loaded within the half-year
+-- ("at the period's end"):
 --   communes_with_fibre: communes valid on the half-year's last day where any operator reports fibre / all of them;
 --   coverage_3g_4g_pct: per commune the best operator's 3G or 4G coverage; the province: the mean weighted by
 --     the communes' population of the half-year's year (core.fact_population; absent until population is loaded);
@@ -24,52 +26,61 @@ reported AS (
     JOIN core.fact_telecom_coverage AS t ON t.operator = l.operator AND t.export_month = l.export_month
 ),
 communes AS (
-    SELECT DISTINCT r.half_year, r.last_day, u.unit_code AS commune_code
+    SELECT DISTINCT r.half_year, r.last_day, u.unit_code AS commune_code, u.parent_code AS district_code
     FROM (SELECT DISTINCT half_year, last_day FROM latest) AS r
     JOIN core.dim_unit AS u
       ON u.unit_level = 'commune' AND u.valid_from <= r.last_day AND (u.valid_to IS NULL OR r.last_day < u.valid_to)
 ),
 per_commune AS (
-    SELECT c.half_year, c.last_day, c.commune_code,
+    SELECT c.half_year, c.last_day, c.commune_code, c.district_code,
            COALESCE(BOOL_OR(r.has_fibre), FALSE) AS has_fibre,
            MAX(GREATEST(r.coverage_3g_pct, r.coverage_4g_pct)) AS best_coverage
     FROM communes AS c
     LEFT JOIN reported AS r ON r.half_year = c.half_year AND r.commune_code = c.commune_code
-    GROUP BY c.half_year, c.last_day, c.commune_code
+    GROUP BY c.half_year, c.last_day, c.commune_code, c.district_code
+),
+fibre AS (
+    SELECT half_year, district_code, SUM(CASE WHEN has_fibre THEN 1 ELSE 0 END) AS with_fibre, COUNT(*) AS communes
+    FROM per_commune
+    GROUP BY GROUPING SETS ((half_year), (half_year, district_code))
 ),
 weighted AS (
-    SELECT p.half_year,
+    SELECT p.half_year, p.district_code,
            SUM(p.best_coverage * pop.population) / NULLIF(SUM(pop.population), 0) AS coverage
     FROM per_commune AS p
     JOIN core.fact_population AS pop
       ON pop.commune_code = p.commune_code AND EXTRACT(YEAR FROM pop.period_start) = EXTRACT(YEAR FROM p.last_day)
-    GROUP BY p.half_year
+    GROUP BY GROUPING SETS ((p.half_year), (p.half_year, p.district_code))
 ),
 stations AS (
-    SELECT half_year, SUM(bts_2g) AS g2, SUM(bts_3g) AS g3, SUM(bts_4g) AS g4, SUM(COALESCE(bts_5g, 0)) AS g5
-    FROM reported
-    GROUP BY half_year
+    SELECT r.half_year, c.district_code, SUM(r.bts_2g) AS g2, SUM(r.bts_3g) AS g3, SUM(r.bts_4g) AS g4,
+           SUM(COALESCE(r.bts_5g, 0)) AS g5
+    FROM reported AS r
+    JOIN communes AS c ON c.half_year = r.half_year AND c.commune_code = r.commune_code
+    GROUP BY GROUPING SETS ((r.half_year), (r.half_year, c.district_code))
 ),
 measures AS (
-    SELECT half_year, 'communes_with_fibre' AS indicator,
-           CAST(SUM(CASE WHEN has_fibre THEN 1 ELSE 0 END) AS DOUBLE PRECISION) AS numerator,
-           CAST(COUNT(*) AS DOUBLE PRECISION) AS denominator,
-           CAST(ROUND(100.0 * SUM(CASE WHEN has_fibre THEN 1 ELSE 0 END) / COUNT(*), 1) AS DOUBLE PRECISION) AS rate
-    FROM per_commune
-    GROUP BY half_year
+    SELECT half_year, district_code, 'communes_with_fibre' AS indicator,
+           CAST(with_fibre AS DOUBLE PRECISION) AS numerator, CAST(communes AS DOUBLE PRECISION) AS denominator,
+           CAST(ROUND(100.0 * with_fibre / communes, 1) AS DOUBLE PRECISION) AS rate
+    FROM fibre
     UNION ALL
-    SELECT half_year, 'coverage_3g_4g_pct', NULL, NULL, CAST(ROUND(CAST(coverage AS NUMERIC), 1) AS DOUBLE PRECISION)
+    SELECT half_year, district_code, 'coverage_3g_4g_pct', NULL, NULL,
+           CAST(ROUND(CAST(coverage AS NUMERIC), 1) AS DOUBLE PRECISION)
     FROM weighted
     UNION ALL
-    SELECT half_year, 'bts_total', CAST(g2 + g3 + g4 + g5 AS DOUBLE PRECISION), NULL, NULL FROM stations
+    SELECT half_year, district_code, 'bts_total', CAST(g2 + g3 + g4 + g5 AS DOUBLE PRECISION), NULL, NULL FROM stations
     UNION ALL
-    SELECT half_year, 'bts_2g', CAST(g2 AS DOUBLE PRECISION), NULL, NULL FROM stations
+    SELECT half_year, district_code, 'bts_2g', CAST(g2 AS DOUBLE PRECISION), NULL, NULL FROM stations
     UNION ALL
-    SELECT half_year, 'bts_3g', CAST(g3 AS DOUBLE PRECISION), NULL, NULL FROM stations
+    SELECT half_year, district_code, 'bts_3g', CAST(g3 AS DOUBLE PRECISION), NULL, NULL FROM stations
     UNION ALL
-    SELECT half_year, 'bts_4g', CAST(g4 AS DOUBLE PRECISION), NULL, NULL FROM stations
+    SELECT half_year, district_code, 'bts_4g', CAST(g4 AS DOUBLE PRECISION), NULL, NULL FROM stations
     UNION ALL
-    SELECT half_year, 'bts_5g', CAST(g5 AS DOUBLE PRECISION), NULL, NULL FROM stations
+    SELECT half_year, district_code, 'bts_5g', CAST(g5 AS DOUBLE PRECISION), NULL, NULL FROM stations
 )
-SELECT half_year, indicator, 'province' AS scope, numerator, denominator, rate
+SELECT half_year, indicator,
+       CASE WHEN district_code IS NULL THEN 'province' ELSE 'district' END AS scope,
+       district_code AS scope_key,
+       numerator, denominator, rate
 FROM measures;
