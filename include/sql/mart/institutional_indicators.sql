@@ -4,6 +4,7 @@
 --     valid on the half-year's last day (core.dim_agency: 22, 11 and 172 in 2022) whose row in the register
 --     snapshot sent for the half-year has a plan (a committee decision) dated on or before that day;
 --   directive_documents (scope province): documents in the snapshot issued within the half-year.
+--   and, by district (scope 'district', scope_key its code), commune-level units with a committee.
 -- A half-year appears once its register has been loaded.
 CREATE OR REPLACE VIEW mart.institutional_indicators AS
 WITH halves AS (
@@ -20,21 +21,25 @@ spans AS (
     FROM halves
 ),
 agencies AS (
-    SELECT s.first_day, s.half_year, s.last_day, a.agency_code, a.agency_kind
+    -- with the district of a commune People's Committee's commune on the last day (for the district rows)
+    SELECT s.first_day, s.half_year, s.last_day, a.agency_code, a.agency_kind,
+           CASE WHEN a.agency_kind = 'xa' THEN u.parent_code END AS district_code
     FROM spans AS s
     JOIN core.dim_agency AS a
       ON a.valid_from <= s.last_day AND (a.valid_to IS NULL OR s.last_day < a.valid_to)
+    LEFT JOIN core.dim_unit AS u
+      ON u.unit_code = a.unit_code AND u.valid_from <= s.last_day AND (u.valid_to IS NULL OR s.last_day < u.valid_to)
     WHERE s.first_day IN (SELECT snapshot_half FROM core.fact_dx_readiness)
 ),
 readiness AS (
-    SELECT g.half_year, g.agency_kind,
+    SELECT g.half_year, g.agency_kind, g.district_code,
            COUNT(*) AS units,
            COUNT(*) FILTER (WHERE r.has_dx_plan AND r.plan_issued_on <= g.last_day) AS with_plan,
            COUNT(*) FILTER (WHERE r.has_dx_committee AND r.committee_decided_on <= g.last_day) AS with_committee
     FROM agencies AS g
     LEFT JOIN core.fact_dx_readiness AS r
       ON r.snapshot_half = g.first_day AND r.agency_code = g.agency_code
-    GROUP BY g.half_year, g.agency_kind
+    GROUP BY GROUPING SETS ((g.half_year, g.agency_kind), (g.half_year, g.agency_kind, g.district_code))
 ),
 documents AS (
     SELECT s.half_year, COUNT(d.document_number) AS issued
@@ -45,18 +50,22 @@ documents AS (
     GROUP BY s.half_year
 ),
 measures AS (
-    SELECT half_year, 'units_with_dx_plan' AS indicator, agency_kind AS scope,
+    SELECT half_year, 'units_with_dx_plan' AS indicator, agency_kind AS scope, CAST(NULL AS VARCHAR) AS scope_key,
            with_plan AS numerator, units AS denominator
     FROM readiness
-    WHERE agency_kind IN ('so_nganh', 'huyen')   -- DESIGN §4: plans of departments and district-level units
+    WHERE agency_kind IN ('so_nganh', 'huyen') AND district_code IS NULL  -- DESIGN §4: departments', districts' plans
     UNION ALL
-    SELECT half_year, 'units_with_dx_committee', agency_kind, with_committee, units
+    SELECT half_year, 'units_with_dx_committee', agency_kind, NULL, with_committee, units
     FROM readiness
-    WHERE agency_kind IN ('huyen', 'xa')         -- committees of district- and commune-level units
+    WHERE agency_kind IN ('huyen', 'xa') AND district_code IS NULL        -- district and commune committees
     UNION ALL
-    SELECT half_year, 'directive_documents', 'province', issued, NULL
+    SELECT half_year, 'units_with_dx_committee', 'district', district_code, with_committee, units
+    FROM readiness
+    WHERE agency_kind = 'xa' AND district_code IS NOT NULL                -- communes' committees by district
+    UNION ALL
+    SELECT half_year, 'directive_documents', 'province', NULL, issued, NULL
     FROM documents
 )
-SELECT half_year, indicator, scope, numerator, denominator,
+SELECT half_year, indicator, scope, scope_key, numerator, denominator,
        ROUND(100.0 * numerator / NULLIF(denominator, 0), 1) AS rate
 FROM measures;
