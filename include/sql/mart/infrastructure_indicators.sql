@@ -13,12 +13,9 @@ WITH halves AS (
     SELECT snapshot_half FROM core.fact_household_survey
 ),
 spans AS (
-    SELECT first_day,
-           CAST(EXTRACT(YEAR FROM first_day) AS VARCHAR)
-               || CASE WHEN EXTRACT(MONTH FROM first_day) <= 6 THEN '-H1' ELSE '-H2' END AS half_year,
-           CAST(CAST(EXTRACT(YEAR FROM first_day) AS VARCHAR)
-               || CASE WHEN EXTRACT(MONTH FROM first_day) <= 6 THEN '-06-30' ELSE '-12-31' END AS DATE) AS last_day
-    FROM halves
+    SELECT c.first_day, c.half_year, c.last_day
+    FROM core.half_years AS c
+    WHERE c.first_day IN (SELECT first_day FROM halves)
 ),
 districts AS (
     SELECT s.half_year, s.first_day, s.last_day, u.unit_code AS commune_code, u.parent_code AS district_code

@@ -8,12 +8,9 @@
 --   bts_total, bts_2g, bts_3g, bts_4g, bts_5g: stations summed over operators.
 CREATE OR REPLACE VIEW mart.telecom_indicators AS
 WITH months AS (
-    SELECT DISTINCT export_month, operator,
-           CAST(EXTRACT(YEAR FROM export_month) AS VARCHAR)
-               || CASE WHEN EXTRACT(MONTH FROM export_month) <= 6 THEN '-H1' ELSE '-H2' END AS half_year,
-           CAST(CAST(EXTRACT(YEAR FROM export_month) AS VARCHAR)
-               || CASE WHEN EXTRACT(MONTH FROM export_month) <= 6 THEN '-06-30' ELSE '-12-31' END AS DATE) AS last_day
-    FROM core.fact_telecom_coverage
+    SELECT DISTINCT t.export_month, t.operator, c.half_year, c.last_day
+    FROM core.fact_telecom_coverage AS t
+    JOIN core.half_years AS c ON t.export_month BETWEEN c.first_day AND c.last_day
 ),
 latest AS (
     SELECT half_year, last_day, operator, MAX(export_month) AS export_month
