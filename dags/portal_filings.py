@@ -17,6 +17,6 @@ ingest_dag(
     __doc__,
     {"portal": ("dxstats.sources.portal:PORTAL", PORTAL_FILINGS)},
     cron=MONTHLY,
-    start=(2022, 1, 1),
+    start=(2021, 7, 1),
     tags=("portal",),
 )

@@ -6,12 +6,14 @@ benchmark, but real filings carry personal data and cannot be shipped. This scri
 seeded, reproducible stand-in:
 
 * ``reference/agencies.csv`` and ``reference/procedures.csv``: the agency and procedure
-  catalogues (22 departments, 11 district-level and 172 commune-level People's Committees;
-  about 1,900 procedures);
-* ``landing/portal/2022-MM/dvc_filings_2022-MM.*``: six monthly portal exports in the layouts
-  real exports come in (CSV with or without BOM, XLSX, Vietnamese or English headers, compact
-  or ISO 8601 timestamps, legacy service-level codes), with the personal-data columns that
-  real exports carry (all fake).
+  catalogues (22 departments, 11 district-level and 172 commune-level People's Committees, police,
+  tax and social insurance; about 1,900 procedures);
+* ``landing/portal/<YYYY-MM>/dvc_filings_<YYYY-MM>.*``: monthly portal exports, July 2021 to
+  June 2022 (2021-H2 is the half-year a report compares with), in the layouts real exports come
+  in (CSV with or without BOM, XLSX, Vietnamese or English headers, compact or ISO 8601
+  timestamps, legacy service-level codes), with the personal-data columns that real exports
+  carry (all fake);
+* the other sources of DESIGN.md section 3 (``sample_*.py``).
 
 Only the administrative-unit codes are real (GSO, ``data/reference/tien_giang_units_2022.csv``;
 their history for the pipeline is ``data/reference/units.csv``).
@@ -43,6 +45,7 @@ import pandas as pd
 from openpyxl import Workbook
 from sample_files import save_workbook
 from sample_infrastructure import write_infrastructure
+from sample_portal_summary import agency_rows, procedure_rows, write_portal_summary
 from sample_registers import write_registers
 from sample_telecom import write_telecom
 
@@ -58,8 +61,16 @@ AGENCY_PREFIX = "H56"
 VALID_FROM = "2020-01-01"
 UNITS_REORGANISED = "2025-07-01"
 
-# The bundled half-year: month -> (rows, format options). Tết (1 Feb 2022) lowers February.
+# The bundled months: month -> (rows, format options). 2021-H2, the previous half-year for comparison, has
+# the lockdown of mid-July to September 2021 (fewer filings) and a lower online uptake; Tết (1 Feb 2022)
+# lowers February.
 SAMPLE_MONTHS: dict[str, tuple[int, dict[str, Any]]] = {
+    "2021-07": (24_310, {"fmt": "csv", "uptake": 0.85}),
+    "2021-08": (13_870, {"fmt": "csv", "uptake": 0.85}),
+    "2021-09": (16_240, {"fmt": "csv", "header": "en", "time_format": "iso", "uptake": 0.85}),
+    "2021-10": (27_530, {"fmt": "csv", "encoding": "utf-8-sig", "uptake": 0.85}),
+    "2021-11": (29_180, {"fmt": "csv", "legacy_levels": True, "uptake": 0.85}),
+    "2021-12": (31_620, {"fmt": "csv", "uptake": 0.85}),
     "2022-01": (31_240, {"fmt": "csv", "encoding": "utf-8-sig", "header": "vi"}),
     "2022-02": (25_480, {"fmt": "xlsx"}),
     "2022-03": (33_910, {"fmt": "csv", "header": "en", "time_format": "iso"}),
@@ -433,6 +444,7 @@ OFFICE_SECONDS = 8 * 3600  # 07:00-11:30 and 13:30-17:00
 MORNING_SECONDS = 4 * 3600 + 1800
 FIXED_HOLIDAYS = ("01-01", "04-30", "05-01", "09-02")
 EXTRA_HOLIDAYS = {
+    2021: ("2021-09-03",),
     2022: ("2022-01-03", "2022-01-31", "2022-02-01", "2022-02-02", "2022-02-03", "2022-02-04",
            "2022-04-11", "2022-05-02", "2022-05-03", "2022-09-01"),
 }
@@ -457,6 +469,9 @@ def build_agencies(units: pd.DataFrame) -> pd.DataFrame:
                                     strict=True)]
     agencies = pd.DataFrame(rows, columns=["ma_co_quan", "ten_co_quan", "loai_co_quan",
                                            "ma_dvhc"])
+    # Police, tax and social insurance: outside the shared portal, they send counts (portal_summary).
+    outside = pd.DataFrame([r[:4] for r in agency_rows()], columns=agencies.columns)
+    agencies = pd.concat([agencies, outside], ignore_index=True)
     agencies["hieu_luc_tu"] = VALID_FROM
     # District and commune People's Committees end with their units on 1 July 2025 (data/reference/units.csv).
     agencies["hieu_luc_den"] = agencies["loai_co_quan"].map({"huyen": UNITS_REORGANISED, "xa": UNITS_REORGANISED}
@@ -538,7 +553,10 @@ def generate_reference(out_dir: Path, seed: int) -> None:
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0]))
     build_agencies(load_units()).to_csv(out_dir / "agencies.csv", index=False,
                                         encoding="utf-8", lineterminator="\n")
-    build_procedures(rng).to_csv(out_dir / "procedures.csv", index=False, encoding="utf-8",
+    procedures = build_procedures(rng)
+    outside = pd.DataFrame(procedure_rows(), columns=procedures.columns)  # codes after the generated ones
+    pd.concat([procedures, outside], ignore_index=True).to_csv(out_dir / "procedures.csv", index=False,
+                                                                encoding="utf-8",
                                  lineterminator="\n")
 
 
@@ -701,6 +719,11 @@ def _model_from_text(agencies_csv: bytes, procedures_csv: bytes, seed: int) -> _
     """Build the behaviour model from the catalogue files' contents."""
     agencies = pd.read_csv(io.BytesIO(agencies_csv), dtype=str, keep_default_na=False)
     procs = pd.read_csv(io.BytesIO(procedures_csv), dtype=str, keep_default_na=False)
+    # The portal's filings come from departments and People's Committees only; agencies outside it
+    # (kind nganh_doc) and their procedures are the summaries' (sample_portal_summary.py).
+    outside = agencies.ma_co_quan[agencies.loai_co_quan == "nganh_doc"]
+    agencies = agencies[agencies.loai_co_quan != "nganh_doc"].reset_index(drop=True)
+    procs = procs[~procs.ma_co_quan.isin(outside)].reset_index(drop=True)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
     tables = _agency_tables(agencies, rng)
     latent = _procedure_latent(procs, {c: i for i, c in enumerate(tables["code"])}, rng)
@@ -1088,18 +1111,19 @@ def _write_xlsx(path: Path, chunks: Iterator[pd.DataFrame], header: str) -> None
 
 def generate_month(path: Path, month: str, n_rows: int, seed: int, *, fmt: str = "csv",
                    header: str = "vi", encoding: str = "utf-8", time_format: str = "compact",
-                   legacy_levels: bool = False, agencies_dir: Path) -> None:
+                   legacy_levels: bool = False, uptake: float = 1.0, agencies_dir: Path) -> None:
     """Write one monthly portal export with ``n_rows`` filings received in ``month``.
 
     ``seed`` is the base seed: use the same one for every month of a half-year (the month is
     mixed in). ``agencies_dir`` holds ``agencies.csv`` and ``procedures.csv``. The file is
     written in chunks of whole days, so memory stays flat for large ``n_rows``.
     ``encoding="utf-8-sig"`` writes a BOM; ``time_format`` is ``compact`` or ``iso``.
+    ``uptake`` scales every filing's chance of being online (below 1 for an earlier half-year).
     """
     model = load_model(agencies_dir, seed)
     m = int(month[5:7])
     spec = _MonthSpec(month, header, time_format, legacy_levels,
-                      month_factor=1.0 + 0.03 * ((m - 1) % 6 - 2.5))
+                      month_factor=uptake * (1.0 + 0.03 * ((m - 1) % 6 - 2.5)))
     _header(header)  # validate before writing anything
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1114,7 +1138,7 @@ def generate_month(path: Path, month: str, n_rows: int, seed: int, *, fmt: str =
 
 # ================================================================= command line
 def write_sample(root: Path, seed: int) -> list[Path]:
-    """Write the bundled sample (reference catalogues, six monthly exports, the registers) under ``root``."""
+    """Write the bundled sample (reference catalogues, monthly exports, the other sources) under ``root``."""
     ref = Path(root) / "reference"
     generate_reference(ref, seed)
     written = [ref / "agencies.csv", ref / "procedures.csv"]
@@ -1124,7 +1148,8 @@ def write_sample(root: Path, seed: int) -> list[Path]:
         generate_month(path, month, n_rows, seed, agencies_dir=ref, **options)
         written.append(path)
     return (written + write_registers(Path(root), ref / "agencies.csv", seed)
-            + write_infrastructure(Path(root), UNITS_CSV, seed) + write_telecom(Path(root), UNITS_CSV, seed))
+            + write_infrastructure(Path(root), UNITS_CSV, seed) + write_telecom(Path(root), UNITS_CSV, seed)
+            + write_portal_summary(Path(root), {m: rows / 31_000 for m, (rows, _o) in SAMPLE_MONTHS.items()}, seed))
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:

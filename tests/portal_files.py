@@ -35,7 +35,7 @@ PERSONAL = {
 
 
 #: The level of procedure each kind of agency handles.
-LEVEL_OF_KIND = {"so_nganh": "tinh", "huyen": "huyen", "xa": "xa"}
+LEVEL_OF_KIND = {"so_nganh": "tinh", "nganh_doc": "tinh", "huyen": "huyen", "xa": "xa"}
 
 
 @functools.cache
@@ -141,12 +141,19 @@ def agency_filing(kind: str, service_level: str, nth: int = 0) -> dict[str, str]
 
 
 def _handles(agency: dict[str, str], procedure: dict[str, str]) -> bool:
-    """A department handles its own provincial procedures; a People's Committee every one of its level."""
+    """A department or a vertically managed agency handles its own provincial procedures; a People's Committee
+    every one of its level."""
     if procedure["cap_thuc_hien"] != LEVEL_OF_KIND[agency["loai_co_quan"]]:
         return False
-    return agency["loai_co_quan"] != "so_nganh" or procedure["ma_co_quan"] == agency["ma_co_quan"]
+    return agency["loai_co_quan"] in ("huyen", "xa") or procedure["ma_co_quan"] == agency["ma_co_quan"]
 
 
 def agency_kinds() -> dict[str, str]:
-    """Agency code -> kind (so_nganh, huyen, xa), from the reference file."""
+    """Agency code -> kind (so_nganh, huyen, xa, nganh_doc), from the reference file."""
     return {a["ma_co_quan"]: a["loai_co_quan"] for a in reference_rows("agencies")}
+
+
+def agency_districts() -> dict[str, str]:
+    """Agency code -> its district's code, for district and commune People's Committees (H56.<district>[.<commune>])."""
+    return {a["ma_co_quan"]: a["ma_co_quan"].split(".")[1] for a in reference_rows("agencies")
+            if a["loai_co_quan"] in ("huyen", "xa")}

@@ -115,7 +115,8 @@ def check_broken(case: Broken, period: object, warehouse, landing: Path, *, copy
     rejected = warehouse.frame("SELECT source_row, column_name, check_name FROM audit.rejected_rows "
                                "WHERE batch_id IN (SELECT batch_id FROM audit.batches WHERE run_id = 'broken') "
                                "ORDER BY source_row, column_name")
-    assert [tuple(r) for r in rejected.itertuples(index=False)] == case.rejected
+    actual = [tuple(r) for r in rejected.itertuples(index=False)]
+    assert actual == case.rejected, f"rejected: {actual}"
     assert result.rows_read == result.rows_loaded + result.rows_rejected
     assert result.rows_rejected == len({r[0] for r in case.rejected})
     assert len(warehouse.frame(table)) == result.rows_loaded

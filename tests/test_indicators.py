@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
-from portal_files import agency_filing, agency_kinds, offered_online, valid_row, write_csv
+from portal_files import agency_districts, agency_filing, agency_kinds, offered_online, valid_row, write_csv
 
 from dxstats.ingest import ingest_portal_month
 from dxstats.periods import HalfYear, Month
@@ -45,21 +45,24 @@ def half_year_rows() -> list[dict[str, str]]:
 
 def expected(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict[str, float]]:
     """Every indicator for each (scope, key) of 2022-H1, computed from the rows themselves."""
-    kind_of = agency_kinds()
+    kind_of, district_of = agency_kinds(), agency_districts()
+
+    def scopes(agency: str) -> list[tuple[str, str]]:
+        district = [("district", district_of[agency])] if agency in district_of else []
+        return [("province", "province"), ("agency_kind", kind_of[agency]), ("agency", agency), *district]
+
     groups: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
     for row in rows:
-        kind = kind_of[row["ma_co_quan"]]
-        for key in (("province", "province"), ("agency_kind", kind), ("agency", row["ma_co_quan"])):
+        for key in scopes(row["ma_co_quan"]):
             groups[key].append(row)
     offered = offered_online()
     for agency, services in offered.items():  # agencies offering services online get a row, filings or not
         if services:
-            groups.setdefault(("agency", agency), [])
-            groups.setdefault(("agency_kind", kind_of[agency]), [])
+            for key in scopes(agency):
+                groups.setdefault(key, [])
     result = {}
     for (scope, key), members in groups.items():
-        agencies = [a for a in offered if scope == "province" or (scope == "agency" and a == key)
-                    or (scope == "agency_kind" and kind_of[a] == key)]
+        agencies = [a for a in offered if (scope, key) in scopes(a)]
         online_set = set().union(*(offered[a] for a in agencies))
         used = {r["ma_tthc"] for r in members if r["kenh"] == "2" and r["ma_tthc"] in offered[r["ma_co_quan"]]}
         processed = [r for r in members if r["trang_thai"] in ("9", "10") and r["ngay_ket_thuc_xu_ly"] < "20220701"]
@@ -81,6 +84,8 @@ def expected(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict[str, floa
             "fee_filings_paid_online": sum(r["thanh_toan_truc_tuyen"] == "1" for r in fee),
             "filings_digitised": sum(r["so_hoa"] == "1" for r in members),
             "filings_synced": sum(r["dong_bo_dvcqg"] == "1" for r in members),
+            "filings_received_itemised": len(members),
+            "filings_processed_itemised": len(processed),
         }
     return result
 
@@ -92,8 +97,8 @@ RATES = {
     "on_time_rate": ("processed_on_time", "filings_processed"),
     "online_payment_rate": ("fee_filings_paid_online", "fee_filings"),
     "digitisation_rate": ("filings_digitised", "filings_received"),
-    "e_result_rate": ("processed_with_e_result", "filings_processed"),
-    "synced_rate": ("filings_synced", "filings_received"),
+    "e_result_rate": ("processed_with_e_result", "filings_processed_itemised"),
+    "synced_rate": ("filings_synced", "filings_received_itemised"),
 }
 
 
@@ -109,12 +114,12 @@ def test_every_indicator_matches_an_independent_computation(warehouse, landing):
     mart = filing_indicators(warehouse, HalfYear(2022, 1))
     want = expected(rows)
     assert len(mart) == len(want)
+    assert set(mart["scope"]) == {"province", "agency_kind", "agency", "district"}
+    assert mart.loc[mart["scope"] == "district", "district_name"].notna().all()
     for record in mart.to_dict("records"):
-        key = record["agency_code"] if record["scope"] == "agency" else (
-            record["agency_kind"] if record["scope"] == "agency_kind" else "province")
-        counts = want[(record["scope"], key)]
+        counts = want[(record["scope"], record["scope_key"])]
         for name, value in counts.items():
-            assert record[name] == value, f"{record['scope']} {key} {name}"
+            assert record[name] == value, f"{record['scope']} {record['scope_key']} {name}"
         for rate, (numerator, denominator) in RATES.items():
             if counts[denominator]:
                 assert float(record[rate]) == pytest.approx(round(100 * counts[numerator] / counts[denominator], 1))

@@ -23,6 +23,7 @@ def load_sample(warehouse, landing, half: HalfYear) -> None:
 
 def figures(warehouse, half: HalfYear) -> dict[str, tuple]:
     frame = infrastructure_indicators(warehouse, half)
+    assert not frame.duplicated(["indicator", "scope", "scope_key"]).any()  # one row per indicator and scope
     return {r.indicator: (r.numerator, r.denominator, r.rate) for r in frame.itertuples() if r.scope == "province"}
 
 

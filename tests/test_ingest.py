@@ -182,3 +182,22 @@ def test_a_file_without_its_header_row_is_refused_without_echoing_a_filing(wareh
         assert secret not in str(err.value)
         assert secret not in stored
     assert "is the header row missing?" in stored
+
+
+@pytest.mark.parametrize("warehouse_url", ["duckdb"], indirect=True)
+def test_the_samples_previous_half_year_loads_clean(warehouse, landing):
+    """2021-H2, the half-year a report compares with: every month's export loads without a rejection."""
+    import shutil
+
+    from dxstats.indicators import filing_indicators
+    from dxstats.periods import HalfYear
+    from dxstats.settings import PROJECT_ROOT
+
+    half = HalfYear(2021, 2)
+    for month in half.months:
+        shutil.copytree(PROJECT_ROOT / "data" / "sample" / "landing" / "portal" / str(month),
+                        month_dir(landing, str(month)))
+        result = ingest(warehouse, landing, str(month))
+        assert result.rows_read == result.rows_loaded > 10_000, month
+    province = filing_indicators(warehouse, half).query("scope == 'province'").iloc[0]
+    assert 25.0 <= float(province["online_filing_rate"]) <= 45.0  # below 2022-H1's (lower uptake in 2021)

@@ -38,6 +38,18 @@ def sample_rows() -> list[tuple[str, str]]:
     return rows
 
 
+def summary_counts() -> tuple[int, int]:
+    """Filings received, and received online, in the sample's 2022-H1 summaries (agencies outside the portal)."""
+    received = online = 0
+    for path in sorted((SAMPLE.parent / "portal_summary").glob("2022-0[1-6]/*.csv")):
+        with open(path, encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                online += int(row["tiep_nhan_truc_tuyen"])
+                received += sum(int(row[c]) for c in ("tiep_nhan_truc_tuyen", "tiep_nhan_truc_tiep",
+                                                      "tiep_nhan_buu_chinh"))
+    return received, online
+
+
 def personal_values() -> list[str]:
     """Some of the sample's (fake) personal values, which must appear nowhere in the job's output."""
     with open(SAMPLE / "2022-01" / "dvc_filings_2022-01.csv", encoding="utf-8-sig", newline="") as f:
@@ -58,10 +70,12 @@ def test_main_job_ingests_the_half_year_and_writes_indicators(tmp_path: Path):
     assert f"Indicators for every agency: {written}" in done.stdout
     with open(written, encoding="utf-8-sig", newline="") as f:
         province = next(r for r in csv.DictReader(f) if r["scope"] == "province")
-    rows = sample_rows()
+    rows, (summarised, summarised_online) = sample_rows(), summary_counts()
     assert len({filing for filing, _ in rows}) == len(rows)
-    assert int(province["filings_received"]) == len(rows)
-    assert int(province["received_online"]) == sum(channel == "2" for _, channel in rows)
+    # every exported filing once, plus the police's, tax's and social insurance's counts
+    assert int(province["filings_received_itemised"]) == len(rows)
+    assert int(province["filings_received"]) == len(rows) + summarised
+    assert int(province["received_online"]) == sum(channel == "2" for _, channel in rows) + summarised_online
     assert 35.0 <= float(province["online_filing_rate"]) <= 50.0  # 2022-like (DESIGN §5: 43.2 % nationally)
     assert 55.0 <= float(province["services_with_online_filings_rate"]) <= 80.0  # 67.8 % nationally
     with open(written.parent / "institutional_indicators.csv", encoding="utf-8-sig", newline="") as f:

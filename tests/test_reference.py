@@ -38,9 +38,10 @@ def test_facts_are_checked_against_the_codes_valid_in_their_period(warehouse):
     assert len(after["known_unit_codes"]) == 1 + 57
     assert "815" in before["known_unit_codes"]
     assert "815" not in after["known_unit_codes"]  # Mỹ Tho city: the district level is gone
-    # district and commune People's Committees end with their units; departments go on
-    assert len(before["known_agency_codes"]) == 205
-    assert len(after["known_agency_codes"]) == 22
+    # district and commune People's Committees end with their units; departments, police, tax and
+    # social insurance go on
+    assert len(before["known_agency_codes"]) == 22 + 11 + 172 + 3
+    assert len(after["known_agency_codes"]) == 22 + 3
 
 
 def write_rows(path: Path, rows: list[dict[str, str]]) -> Path:

@@ -16,6 +16,7 @@ H1, H2 = HalfYear(2022, 1), HalfYear(2021, 2)
 
 def figures(warehouse, half: HalfYear) -> dict[tuple[str, str], tuple[int, int | None]]:
     frame = institutional_indicators(warehouse, half)
+    assert not frame.duplicated(["indicator", "scope", "scope_key"]).any()  # one row per indicator and scope
     return {(r.indicator, r.scope): (int(r.numerator), None if pd.isna(r.denominator) else int(r.denominator))
             for r in frame.itertuples() if r.scope != "district"}
 

@@ -22,8 +22,9 @@ JUNE = Month(2022, 6)
 
 
 def figures(warehouse, half: HalfYear) -> dict[str, tuple]:
-    return {r.indicator: (r.numerator, r.denominator, r.rate)
-            for r in telecom_indicators(warehouse, half).itertuples() if r.scope == "province"}
+    frame = telecom_indicators(warehouse, half)
+    assert not frame.duplicated(["indicator", "scope", "scope_key"]).any()  # one row per indicator and scope
+    return {r.indicator: (r.numerator, r.denominator, r.rate) for r in frame.itertuples() if r.scope == "province"}
 
 
 def test_three_layouts_give_the_articles_figures(warehouse, landing):
@@ -150,3 +151,27 @@ def test_a_file_that_does_not_fit_its_operators_layout_is_refused(operator, chan
     path.write_bytes(change(only(operator).read_bytes()))
     with pytest.raises(BatchRejected, match=message):
         ingest(TELECOM, JUNE, "test", warehouse, landing)
+
+
+def test_after_the_2025_reorganisation_there_are_no_district_rows(warehouse, landing):
+    """From 1 July 2025 communes sit directly under the province: the mart has a province row and no districts."""
+    import csv
+
+    from dxstats.settings import PROJECT_ROOT
+
+    with open(PROJECT_ROOT / "data" / "reference" / "units.csv", encoding="utf-8") as handle:
+        new = [u["ma_dvhc"] for u in csv.DictReader(handle)
+               if u["cap"] == "commune" and u["hieu_luc_tu"] == "2025-07-01"]
+    assert len(new) == 57
+    header = "commune_code,bts_2g,bts_3g,bts_4g,bts_5g,coverage_3g_pct,coverage_4g_pct,coverage_5g_pct,has_fibre," \
+             "ftth_subscribers,mobile_subscribers\n"
+    rows = "".join(f"{code},1,2,3,1,99.0,99.5,40.0,true,100,5000\n" for code in new)
+    folder = landing / TELECOM.name / "2025-12"
+    folder.mkdir(parents=True)
+    (folder / "operator_a_2025-12.csv").write_text(header + rows, encoding="utf-8")
+    ingest(TELECOM, Month(2025, 12), "test", warehouse, landing)
+    mart = telecom_indicators(warehouse, HalfYear(2025, 2))
+    assert set(mart["scope"]) == {"province"}
+    bts = mart.set_index("indicator")
+    assert bts.loc["bts_total", "numerator"] == 57 * 7
+    assert (bts.loc["communes_with_fibre", "numerator"], bts.loc["communes_with_fibre", "denominator"]) == (57, 57)

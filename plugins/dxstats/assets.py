@@ -17,3 +17,5 @@ HOUSEHOLD_SURVEY = Asset(name="core.fact_household_survey", uri="dxstats://wareh
                          group="warehouse")
 TELECOM_COVERAGE = Asset(name="core.fact_telecom_coverage", uri="dxstats://warehouse/core/fact_telecom_coverage",
                          group="warehouse")
+PORTAL_SUMMARY = Asset(name="core.fact_portal_summary", uri="dxstats://warehouse/core/fact_portal_summary",
+                       group="warehouse")

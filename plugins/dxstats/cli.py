@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_half_year(half_year: HalfYear) -> int:
-    """Run the half-yearly DAGs, then ``portal_filings`` for each month; write and show the indicators."""
+    """Run the half-yearly DAGs, then ``portal_filings`` and ``portal_summary`` for each month; write and show
+    the indicators."""
     use_embedded_airflow()
     migrate_metadata()
     from dxstats import runner
@@ -45,9 +46,9 @@ def run_half_year(half_year: HalfYear) -> int:
     if str(runner.run_month("telecom", last_month).state) != "success":
         failed.append(f"telecom {last_month}")
     for month in half_year.months:
-        run = runner.run_month("portal_filings", month)
-        if str(run.state) != "success":
-            failed.append(str(month))
+        for dag_id in ("portal_filings", "portal_summary"):
+            if str(runner.run_month(dag_id, month).state) != "success":
+                failed.append(f"{dag_id} {month}")
     print(_summary(half_year))
     if failed:
         print(f"FAILED: {', '.join(failed)} — see the task logs above and audit.batches", file=sys.stderr)
@@ -83,7 +84,9 @@ def _summary(half_year: HalfYear) -> str:
     shown = province[["scope", "agency_kind", "filings_received", "received_online", "online_filing_rate",
                       "services_with_online_filings", "services_offered_online", "services_with_online_filings_rate",
                       "on_time_rate", "online_payment_rate", "digitisation_rate", "e_result_rate", "synced_rate"]]
-    return (f"\nInstitutional indicators, {half_year}:\n{institutional.to_string(index=False)}\n"
+    institutional, infrastructure = (t[t["scope"] != "district"] for t in (institutional, infrastructure))
+    return (f"\nInstitutional indicators, {half_year} (by district in the CSV files):\n"
+            f"{institutional.to_string(index=False)}\n"
             f"\nDigital infrastructure, {half_year}:\n{infrastructure.to_string(index=False)}\n"
             f"\nOnline public services, {half_year} (warehouse {settings.safe_url(settings.warehouse_url())}):\n"
             f"{shown.to_string(index=False)}\n\nIndicators for every agency: {path} (and the institutional "

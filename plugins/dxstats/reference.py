@@ -44,10 +44,14 @@ UNITS = Contract("units", (
     Column("verified", "da_xac_minh", "bool", required=False, nullable=True),
 ))
 
+#: so_nganh provincial department, huyen district and xa commune People's Committee, nganh_doc a
+#: vertically managed agency (police, tax, social insurance) that files in its own national system.
+AGENCY_KINDS = ("so_nganh", "huyen", "xa", "nganh_doc")
+
 AGENCIES = Contract("agencies", (
     Column("agency_code", "ma_co_quan", "code", max_length=40),
     Column("agency_name", "ten_co_quan", "text", max_length=300),
-    Column("agency_kind", "loai_co_quan", "enum", values={k: k for k in ("so_nganh", "huyen", "xa")}),
+    Column("agency_kind", "loai_co_quan", "enum", values={k: k for k in AGENCY_KINDS}),
     Column("unit_code", "ma_dvhc", "code", max_length=10),
     Column("valid_from", "hieu_luc_tu", "date"),
     Column("valid_to", "hieu_luc_den", "date", required=False, nullable=True),

@@ -1,16 +1,34 @@
 -- Online public-service indicators per half-year (DESIGN §4), for the province, by agency kind
--- (so_nganh department, huyen district, xa commune) and by agency, with the counts behind
--- every rate. A filing counts in the half-year of its reception; a processed filing (status 9
--- or 10) in the half-year of its finish. Agencies are taken in the version valid on the
--- filing's reception date (a filing whose agency has no version then counts under kind
--- 'unknown', so totals never lose it); the catalogue in the version valid on the half-year's
--- last day. The full-process rate uses the level the filing was offered at (its own
--- service_level), since a procedure's level can change within the half-year. Agencies that
--- offer services online but received no filing still get a row (0 of N services used).
+-- (so_nganh department, huyen district, xa commune People's Committee, nganh_doc police, tax and
+-- social insurance), by agency and by district (scope 'district': the district-level People's
+-- Committee and the communes' committees under it), with the counts behind every rate.
+--
+-- Two sources feed it:
+-- * the portal's exports (core.fact_filing), one row per filing. A filing counts in the half-year of
+--   its reception; a processed filing (status 9 or 10) in the half-year of its finish. Agencies and units
+--   are taken in the version valid on the reception date (a filing whose agency has no version then
+--   counts under kind 'unknown', so totals never lose it). The full-process rate uses the level the
+--   filing was offered at (its own service_level), since a procedure's level can change in a half-year.
+-- * the agencies' monthly summaries (core.fact_portal_summary), for agencies outside the shared system.
+--   A summary counts in the half-year of its month, except where the same agency's filings are in
+--   that month's export: then the export counts and the summary is only compared with it
+--   (audit.portal_summary_reconciliation), so nothing counts twice. A summary row counts towards the
+--   full-process rate when its procedure is offered toan_trinh in the catalogue that month (a total row,
+--   without a procedure, does not). Summaries carry neither electronic results nor syncing, so those two
+--   rates are over the exports' filings only (filings_processed_itemised, filings_received_itemised).
+--
+-- Services offered online: a department or a vertically managed agency its own provincial procedures, a
+-- district or commune People's Committee every procedure of its level, in the catalogue valid on the
+-- half-year's last day. Agencies that offer services online but received no filing still get a row
+-- (0 of N used); an agency that sent only total rows for the half-year is left out of that indicator,
+-- since which of its services were used is unknown.
 CREATE OR REPLACE VIEW mart.filing_indicators AS
 WITH filings AS (
-    SELECT f.*,
+    SELECT f.channel, f.service_level, f.procedure_code, f.status, f.finished_at, f.due_at, f.has_fee,
+           f.paid_online, f.digitised, f.e_result, f.synced, f.agency_code,
            COALESCE(a.agency_kind, 'unknown') AS agency_kind,
+           CASE WHEN u.unit_level = 'district' THEN u.unit_code
+                WHEN pu.unit_level = 'district' THEN pu.unit_code END AS district_code,
            CAST(EXTRACT(YEAR FROM f.received_at) AS VARCHAR)
                || CASE WHEN EXTRACT(MONTH FROM f.received_at) <= 6 THEN '-H1' ELSE '-H2' END AS received_half,
            CAST(EXTRACT(YEAR FROM f.finished_at) AS VARCHAR)
@@ -20,12 +38,44 @@ WITH filings AS (
       ON a.agency_code = f.agency_code
      AND a.valid_from <= CAST(f.received_at AS DATE)
      AND (a.valid_to IS NULL OR CAST(f.received_at AS DATE) < a.valid_to)
+    LEFT JOIN core.dim_unit AS u
+      ON u.unit_code = a.unit_code
+     AND u.valid_from <= CAST(f.received_at AS DATE)
+     AND (u.valid_to IS NULL OR CAST(f.received_at AS DATE) < u.valid_to)
+    LEFT JOIN core.dim_unit AS pu
+      ON pu.unit_code = u.parent_code
+     AND pu.valid_from <= CAST(f.received_at AS DATE)
+     AND (pu.valid_to IS NULL OR CAST(f.received_at AS DATE) < pu.valid_to)
 ),
-received AS (
-    SELECT received_half AS half_year,
-           CASE WHEN GROUPING(agency_kind) = 1 THEN 'province'
-                WHEN GROUPING(agency_code) = 1 THEN 'agency_kind' ELSE 'agency' END AS scope,
-           COALESCE(agency_code, agency_kind, 'province') AS scope_key,
+exported AS (
+    SELECT DISTINCT export_month, agency_code FROM core.fact_filing
+),
+summary AS (
+    SELECT s.*, p.service_level,
+           COALESCE(a.agency_kind, 'unknown') AS agency_kind,
+           CASE WHEN u.unit_level = 'district' THEN u.unit_code
+                WHEN pu.unit_level = 'district' THEN pu.unit_code END AS district_code,
+           CAST(EXTRACT(YEAR FROM s.summary_month) AS VARCHAR)
+               || CASE WHEN EXTRACT(MONTH FROM s.summary_month) <= 6 THEN '-H1' ELSE '-H2' END AS half_year,
+           s.received_online + s.received_in_person + s.received_by_post AS received
+    FROM core.fact_portal_summary AS s
+    LEFT JOIN core.dim_agency AS a
+      ON a.agency_code = s.agency_code
+     AND a.valid_from <= s.summary_month AND (a.valid_to IS NULL OR s.summary_month < a.valid_to)
+    LEFT JOIN core.dim_unit AS u
+      ON u.unit_code = a.unit_code
+     AND u.valid_from <= s.summary_month AND (u.valid_to IS NULL OR s.summary_month < u.valid_to)
+    LEFT JOIN core.dim_unit AS pu
+      ON pu.unit_code = u.parent_code
+     AND pu.valid_from <= s.summary_month AND (pu.valid_to IS NULL OR s.summary_month < pu.valid_to)
+    LEFT JOIN core.dim_procedure AS p
+      ON p.procedure_code = s.procedure_code
+     AND p.valid_from <= s.summary_month AND (p.valid_to IS NULL OR s.summary_month < p.valid_to)
+    WHERE NOT EXISTS (SELECT 1 FROM exported AS e
+                      WHERE e.export_month = s.summary_month AND e.agency_code = s.agency_code)
+),
+facts AS (
+    SELECT received_half AS half_year, agency_kind, agency_code, district_code,
            COUNT(*) AS filings_received,
            COUNT(*) FILTER (WHERE channel = 1) AS received_in_person,
            COUNT(*) FILTER (WHERE channel = 2) AS received_online,
@@ -35,37 +85,75 @@ received AS (
            COUNT(*) FILTER (WHERE has_fee) AS fee_filings,
            COUNT(*) FILTER (WHERE has_fee AND paid_online) AS fee_filings_paid_online,
            COUNT(*) FILTER (WHERE digitised) AS filings_digitised,
-           COUNT(*) FILTER (WHERE synced) AS filings_synced
+           COUNT(*) AS filings_received_itemised,
+           COUNT(*) FILTER (WHERE synced) AS filings_synced,
+           0 AS filings_processed, 0 AS processed_on_time, 0 AS filings_processed_itemised,
+           0 AS processed_with_e_result
     FROM filings
-    GROUP BY GROUPING SETS ((received_half), (received_half, agency_kind), (received_half, agency_kind, agency_code))
-),
-processed AS (
-    SELECT finished_half AS half_year,
-           CASE WHEN GROUPING(agency_kind) = 1 THEN 'province'
-                WHEN GROUPING(agency_code) = 1 THEN 'agency_kind' ELSE 'agency' END AS scope,
-           COALESCE(agency_code, agency_kind, 'province') AS scope_key,
-           COUNT(*) AS filings_processed,
-           COUNT(*) FILTER (WHERE finished_at <= due_at) AS processed_on_time,
-           COUNT(*) FILTER (WHERE e_result) AS processed_with_e_result
+    GROUP BY received_half, agency_kind, agency_code, district_code
+    UNION ALL
+    SELECT finished_half, agency_kind, agency_code, district_code, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+           COUNT(*), COUNT(*) FILTER (WHERE finished_at <= due_at), COUNT(*), COUNT(*) FILTER (WHERE e_result)
     FROM filings
     WHERE status IN (9, 10)
-    GROUP BY GROUPING SETS ((finished_half), (finished_half, agency_kind), (finished_half, agency_kind, agency_code))
+    GROUP BY finished_half, agency_kind, agency_code, district_code
+    UNION ALL
+    SELECT half_year, agency_kind, agency_code, district_code,
+           SUM(received), SUM(received_in_person), SUM(received_online), SUM(received_by_post),
+           SUM(CASE WHEN service_level = 'toan_trinh' THEN received ELSE 0 END),
+           SUM(CASE WHEN service_level = 'toan_trinh' THEN received_online ELSE 0 END),
+           SUM(fee_filings), SUM(paid_online), SUM(digitised), 0, 0,
+           SUM(resolved_early + resolved_on_time + resolved_late), SUM(resolved_early + resolved_on_time), 0, 0
+    FROM summary
+    GROUP BY half_year, agency_kind, agency_code, district_code
+),
+activity AS (
+    SELECT half_year,
+           CASE WHEN GROUPING(district_code) = 0 THEN 'district'
+                WHEN GROUPING(agency_kind) = 1 THEN 'province'
+                WHEN GROUPING(agency_code) = 1 THEN 'agency_kind' ELSE 'agency' END AS scope,
+           CASE WHEN GROUPING(district_code) = 0 THEN district_code
+                ELSE COALESCE(agency_code, agency_kind, 'province') END AS scope_key,
+           CAST(SUM(filings_received) AS BIGINT) AS filings_received,
+           CAST(SUM(received_in_person) AS BIGINT) AS received_in_person,
+           CAST(SUM(received_online) AS BIGINT) AS received_online,
+           CAST(SUM(received_by_post) AS BIGINT) AS received_by_post,
+           CAST(SUM(received_full_process) AS BIGINT) AS received_full_process,
+           CAST(SUM(received_full_process_online) AS BIGINT) AS received_full_process_online,
+           CAST(SUM(fee_filings) AS BIGINT) AS fee_filings,
+           CAST(SUM(fee_filings_paid_online) AS BIGINT) AS fee_filings_paid_online,
+           CAST(SUM(filings_digitised) AS BIGINT) AS filings_digitised,
+           CAST(SUM(filings_received_itemised) AS BIGINT) AS filings_received_itemised,
+           CAST(SUM(filings_synced) AS BIGINT) AS filings_synced,
+           CAST(SUM(filings_processed) AS BIGINT) AS filings_processed,
+           CAST(SUM(processed_on_time) AS BIGINT) AS processed_on_time,
+           CAST(SUM(filings_processed_itemised) AS BIGINT) AS filings_processed_itemised,
+           CAST(SUM(processed_with_e_result) AS BIGINT) AS processed_with_e_result
+    FROM facts
+    GROUP BY GROUPING SETS ((half_year), (half_year, agency_kind), (half_year, agency_kind, agency_code),
+                            (half_year, district_code))
+    HAVING GROUPING(district_code) = 1 OR district_code IS NOT NULL
 ),
 halves AS (
-    SELECT DISTINCT half_year,
-           CAST(SUBSTRING(half_year, 1, 4)
-                || CASE WHEN SUBSTRING(half_year, 6, 2) = 'H1' THEN '-06-30' ELSE '-12-31' END AS DATE) AS last_day
-    FROM received
+    SELECT h.half_year, h.last_day
+    FROM core.half_years AS h
+    WHERE h.half_year IN (SELECT half_year FROM facts)
 ),
 online_pairs AS (
-    SELECT DISTINCT received_half AS half_year, agency_code, procedure_code
-    FROM filings
-    WHERE channel = 2
+    SELECT DISTINCT received_half AS half_year, agency_code, procedure_code FROM filings WHERE channel = 2
+    UNION
+    SELECT DISTINCT half_year, agency_code, procedure_code FROM summary
+    WHERE received_online > 0 AND procedure_code IS NOT NULL
+),
+totals_only AS (
+    SELECT half_year, agency_code FROM summary GROUP BY half_year, agency_code HAVING COUNT(procedure_code) = 0
+    EXCEPT
+    SELECT DISTINCT received_half, agency_code FROM filings
 ),
 offered AS (
-    -- Each agency's procedures offered online: a department its own provincial procedures,
-    -- a district or commune People's Committee every procedure of its level.
     SELECT h.half_year, a.agency_kind, a.agency_code, p.procedure_code,
+           CASE WHEN u.unit_level = 'district' THEN u.unit_code
+                WHEN pu.unit_level = 'district' THEN pu.unit_code END AS district_code,
            op.procedure_code IS NOT NULL AS generated_online_filings
     FROM halves AS h
     JOIN core.dim_agency AS a
@@ -73,33 +161,31 @@ offered AS (
     JOIN core.dim_procedure AS p
       ON p.valid_from <= h.last_day AND (p.valid_to IS NULL OR h.last_day < p.valid_to)
      AND p.service_level IN ('toan_trinh', 'mot_phan')
-     AND (   (a.agency_kind = 'so_nganh' AND p.handled_at = 'tinh' AND p.agency_code = a.agency_code)
+     AND (   (a.agency_kind IN ('so_nganh', 'nganh_doc') AND p.handled_at = 'tinh' AND p.agency_code = a.agency_code)
           OR (a.agency_kind = 'huyen' AND p.handled_at = 'huyen')
           OR (a.agency_kind = 'xa' AND p.handled_at = 'xa'))
+    LEFT JOIN core.dim_unit AS u
+      ON u.unit_code = a.unit_code AND u.valid_from <= h.last_day AND (u.valid_to IS NULL OR h.last_day < u.valid_to)
+    LEFT JOIN core.dim_unit AS pu
+      ON pu.unit_code = u.parent_code AND pu.valid_from <= h.last_day
+     AND (pu.valid_to IS NULL OR h.last_day < pu.valid_to)
     LEFT JOIN online_pairs AS op
       ON op.half_year = h.half_year AND op.agency_code = a.agency_code AND op.procedure_code = p.procedure_code
+    WHERE NOT EXISTS (SELECT 1 FROM totals_only AS t WHERE t.half_year = h.half_year AND t.agency_code = a.agency_code)
 ),
 services AS (
     SELECT half_year,
-           CASE WHEN GROUPING(agency_kind) = 1 THEN 'province'
+           CASE WHEN GROUPING(district_code) = 0 THEN 'district'
+                WHEN GROUPING(agency_kind) = 1 THEN 'province'
                 WHEN GROUPING(agency_code) = 1 THEN 'agency_kind' ELSE 'agency' END AS scope,
-           COALESCE(agency_code, agency_kind, 'province') AS scope_key,
+           CASE WHEN GROUPING(district_code) = 0 THEN district_code
+                ELSE COALESCE(agency_code, agency_kind, 'province') END AS scope_key,
            COUNT(DISTINCT procedure_code) AS services_offered_online,
            COUNT(DISTINCT CASE WHEN generated_online_filings THEN procedure_code END) AS services_with_online_filings
     FROM offered
-    GROUP BY GROUPING SETS ((half_year), (half_year, agency_kind), (half_year, agency_kind, agency_code))
-),
-activity AS (
-    SELECT COALESCE(r.half_year, p.half_year) AS half_year,
-           COALESCE(r.scope, p.scope) AS scope,
-           COALESCE(r.scope_key, p.scope_key) AS scope_key,
-           r.filings_received, r.received_in_person, r.received_online, r.received_by_post,
-           r.received_full_process, r.received_full_process_online, r.fee_filings, r.fee_filings_paid_online,
-           r.filings_digitised, r.filings_synced,
-           p.filings_processed, p.processed_on_time, p.processed_with_e_result
-    FROM received AS r
-    FULL OUTER JOIN processed AS p
-      ON p.half_year = r.half_year AND p.scope = r.scope AND p.scope_key = r.scope_key
+    GROUP BY GROUPING SETS ((half_year), (half_year, agency_kind), (half_year, agency_kind, agency_code),
+                            (half_year, district_code))
+    HAVING GROUPING(district_code) = 1 OR district_code IS NOT NULL
 ),
 counts AS (
     SELECT COALESCE(a.half_year, s.half_year) AS half_year,
@@ -115,10 +201,12 @@ counts AS (
            COALESCE(s.services_with_online_filings, 0) AS services_with_online_filings,
            COALESCE(a.filings_processed, 0) AS filings_processed,
            COALESCE(a.processed_on_time, 0) AS processed_on_time,
+           COALESCE(a.filings_processed_itemised, 0) AS filings_processed_itemised,
            COALESCE(a.processed_with_e_result, 0) AS processed_with_e_result,
            COALESCE(a.fee_filings, 0) AS fee_filings,
            COALESCE(a.fee_filings_paid_online, 0) AS fee_filings_paid_online,
            COALESCE(a.filings_digitised, 0) AS filings_digitised,
+           COALESCE(a.filings_received_itemised, 0) AS filings_received_itemised,
            COALESCE(a.filings_synced, 0) AS filings_synced
     FROM activity AS a
     FULL OUTER JOIN services AS s
@@ -126,9 +214,12 @@ counts AS (
 )
 SELECT c.half_year,
        c.scope,
+       c.scope_key,
        CASE WHEN c.scope = 'agency_kind' THEN c.scope_key ELSE ag.agency_kind END AS agency_kind,
        CASE WHEN c.scope = 'agency' THEN c.scope_key END AS agency_code,
        ag.agency_name,
+       CASE WHEN c.scope = 'district' THEN c.scope_key END AS district_code,
+       hd.district_name,
        c.filings_received, c.received_in_person, c.received_online, c.received_by_post,
        ROUND(100.0 * c.received_online / NULLIF(c.filings_received, 0), 1) AS online_filing_rate,
        c.received_full_process, c.received_full_process_online,
@@ -142,13 +233,15 @@ SELECT c.half_year,
        ROUND(100.0 * c.fee_filings_paid_online / NULLIF(c.fee_filings, 0), 1) AS online_payment_rate,
        c.filings_digitised,
        ROUND(100.0 * c.filings_digitised / NULLIF(c.filings_received, 0), 1) AS digitisation_rate,
-       c.processed_with_e_result,
-       ROUND(100.0 * c.processed_with_e_result / NULLIF(c.filings_processed, 0), 1) AS e_result_rate,
-       c.filings_synced,
-       ROUND(100.0 * c.filings_synced / NULLIF(c.filings_received, 0), 1) AS synced_rate
+       c.filings_processed_itemised, c.processed_with_e_result,
+       ROUND(100.0 * c.processed_with_e_result / NULLIF(c.filings_processed_itemised, 0), 1) AS e_result_rate,
+       c.filings_received_itemised, c.filings_synced,
+       ROUND(100.0 * c.filings_synced / NULLIF(c.filings_received_itemised, 0), 1) AS synced_rate
 FROM counts AS c
-LEFT JOIN halves AS h ON h.half_year = c.half_year
+LEFT JOIN core.half_years AS h ON h.half_year = c.half_year
 LEFT JOIN core.dim_agency AS ag
   ON c.scope = 'agency' AND ag.agency_code = c.scope_key
  AND ag.valid_from <= COALESCE(h.last_day, CAST('9999-12-31' AS DATE))
- AND (ag.valid_to IS NULL OR COALESCE(h.last_day, CAST('9999-12-31' AS DATE)) < ag.valid_to);
+ AND (ag.valid_to IS NULL OR COALESCE(h.last_day, CAST('9999-12-31' AS DATE)) < ag.valid_to)
+LEFT JOIN core.half_year_districts AS hd ON c.scope = 'district' AND hd.half_year = c.half_year
+ AND hd.district_code = c.scope_key;

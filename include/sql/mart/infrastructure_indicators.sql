@@ -68,8 +68,12 @@ measures AS (
            CAST(ROUND(100.0 * with_fibre / NULLIF(households, 0), 1) AS DOUBLE PRECISION)
     FROM survey
 )
-SELECT half_year, indicator,
-       CASE WHEN district_code IS NULL THEN 'province' ELSE 'district' END AS scope,
-       district_code AS scope_key,
-       numerator, denominator, rate
-FROM measures;
+SELECT m.half_year, m.indicator,
+       CASE WHEN m.district_code IS NULL THEN 'province' ELSE 'district' END AS scope,
+       m.district_code AS scope_key,
+       m.numerator, m.denominator, m.rate
+FROM measures AS m
+-- a commune whose parent is not a district-level unit (after 1 July 2025, the province) has no district row
+WHERE m.district_code IS NULL
+   OR EXISTS (SELECT 1 FROM core.half_year_districts AS d
+              WHERE d.half_year = m.half_year AND d.district_code = m.district_code);

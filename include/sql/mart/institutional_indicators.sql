@@ -30,6 +30,7 @@ agencies AS (
 ),
 readiness AS (
     SELECT g.half_year, g.agency_kind, g.district_code,
+           GROUPING(g.district_code) = 0 AS by_district,  -- a department's group has a NULL district too
            COUNT(*) AS units,
            COUNT(*) FILTER (WHERE r.has_dx_plan AND r.plan_issued_on <= g.last_day) AS with_plan,
            COUNT(*) FILTER (WHERE r.has_dx_committee AND r.committee_decided_on <= g.last_day) AS with_committee
@@ -50,19 +51,23 @@ measures AS (
     SELECT half_year, 'units_with_dx_plan' AS indicator, agency_kind AS scope, CAST(NULL AS VARCHAR) AS scope_key,
            with_plan AS numerator, units AS denominator
     FROM readiness
-    WHERE agency_kind IN ('so_nganh', 'huyen') AND district_code IS NULL  -- DESIGN §4: departments', districts' plans
+    WHERE agency_kind IN ('so_nganh', 'huyen') AND NOT by_district  -- DESIGN §4: departments', districts' plans
     UNION ALL
     SELECT half_year, 'units_with_dx_committee', agency_kind, NULL, with_committee, units
     FROM readiness
-    WHERE agency_kind IN ('huyen', 'xa') AND district_code IS NULL        -- district and commune committees
+    WHERE agency_kind IN ('huyen', 'xa') AND NOT by_district        -- district and commune committees
     UNION ALL
     SELECT half_year, 'units_with_dx_committee', 'district', district_code, with_committee, units
     FROM readiness
-    WHERE agency_kind = 'xa' AND district_code IS NOT NULL                -- communes' committees by district
+    WHERE agency_kind = 'xa' AND by_district AND district_code IS NOT NULL  -- communes' committees by district
     UNION ALL
     SELECT half_year, 'directive_documents', 'province', NULL, issued, NULL
     FROM documents
 )
-SELECT half_year, indicator, scope, scope_key, numerator, denominator,
-       ROUND(100.0 * numerator / NULLIF(denominator, 0), 1) AS rate
-FROM measures;
+SELECT m.half_year, m.indicator, m.scope, m.scope_key, m.numerator, m.denominator,
+       ROUND(100.0 * m.numerator / NULLIF(m.denominator, 0), 1) AS rate
+FROM measures AS m
+-- a commune whose parent is not a district-level unit (after 1 July 2025, the province) has no district row
+WHERE m.scope_key IS NULL
+   OR EXISTS (SELECT 1 FROM core.half_year_districts AS d
+              WHERE d.half_year = m.half_year AND d.district_code = m.scope_key);
