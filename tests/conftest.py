@@ -105,3 +105,19 @@ def airflow_db() -> Path:
 
     migrate_metadata()
     return _AIRFLOW_HOME
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    """A real SMTP server on a free local port, named by the ``smtp_report`` connection; yields its mailbox."""
+    from aiosmtpd.controller import Controller
+    from mail import Mailbox, free_port, set_connection
+
+    mailbox, port = Mailbox(), free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    set_connection(monkeypatch, port)
+    try:
+        yield mailbox
+    finally:
+        controller.stop()

@@ -82,6 +82,47 @@ def test_main_job_ingests_the_half_year_and_writes_indicators(tmp_path: Path):
         institutional = {(r["indicator"], r["scope"]): (r["numerator"], r["denominator"]) for r in csv.DictReader(f)}
     assert institutional[("units_with_dx_committee", "xa")] == ("163", "172")  # DESIGN §5
     assert institutional[("directive_documents", "province")] == ("11", "")
+    report = tmp_path / "outbox" / "2022-H1" / "report"
+    assert f"Report files (XLSX, PDF, CSV; Vietnamese and English): {report}" in done.stdout
+    for stem, language in (("bao_cao_cds_2022-H1", "vi"), ("dx_report_2022-H1", "en")):
+        for kind, content in (("xlsx", xlsx_text(report / f"{stem}.xlsx")), ("pdf", pdf_text(report / f"{stem}.pdf"))):
+            for figure in ARTICLE_FIGURES[language]:
+                assert figure in content, f"{figure!r} missing from the {language} {kind}"
     output = done.stdout + done.stderr + written.read_text(encoding="utf-8-sig")
+    output += "".join(p.read_text(encoding="utf-8-sig") for p in report.glob("*.csv"))
+    output += xlsx_text(report / "bao_cao_cds_2022-H1.xlsx") + pdf_text(report / "bao_cao_cds_2022-H1.pdf")
     for value in personal_values():
         assert value not in output
+
+
+#: DESIGN §5, as the report states it in each language's number format
+ARTICLE_FIGURES = {
+    "vi": ["11 văn bản chỉ đạo", "17/22 sở, ban, ngành", "11/11 huyện, thị xã, thành phố", "163/172 UBND cấp xã",
+           "100% xã, phường, thị trấn (172/172)", "phủ sóng 100% địa bàn dân cư", "283 điểm phục vụ bưu chính",
+           "6.343 người/1 điểm", "1,67 km", "87,4%", "68,3%", "4.977 trạm BTS", "1.290 trạm 2G", "1.814 trạm 3G",
+           "1.873 trạm 4G"],
+    "en": ["11 directive documents", "17/22 departments", "11/11 district-level units", "163/172 communes",
+           "100% of communes (172/172)", "cover 100% of populated areas", "283 postal service points",
+           "6,343 people", "1.67 km", "87.4%", "68.3%", "4,977 BTS stations", "1,290 2G", "1,814 3G", "1,873 4G"],
+}
+
+
+def xlsx_text(path: Path) -> str:
+    """Every cell of every sheet, as text."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    return "\n".join(str(v) for sheet in workbook for row in sheet.iter_rows(values_only=True) for v in row
+                     if v is not None)
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text, whitespace collapsed (wrapping breaks lines anywhere)."""
+    import re
+    import unicodedata
+
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    text = " ".join(page.get_textpage().get_text_range() for page in document)
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text))

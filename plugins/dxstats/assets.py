@@ -19,3 +19,7 @@ TELECOM_COVERAGE = Asset(name="core.fact_telecom_coverage", uri="dxstats://wareh
                          group="warehouse")
 PORTAL_SUMMARY = Asset(name="core.fact_portal_summary", uri="dxstats://warehouse/core/fact_portal_summary",
                        group="warehouse")
+
+#: What the semiannual report reads: it runs once each of them has been updated since its last run.
+REPORT_INPUTS = (PORTAL_FILINGS & PORTAL_SUMMARY & DX_READINESS & DIRECTIVES & TARGETS & POPULATION & POSTAL_POINTS
+                 & HOUSEHOLD_SURVEY & TELECOM_COVERAGE)

@@ -1,8 +1,9 @@
 """Command line: ``python -m dxstats.cli run`` is the project's main job.
 
-It runs the real DAGs in-process for every month of a half-year against the configured
-landing folder and warehouse (by default the bundled sample and an embedded DuckDB file),
-then writes the half-year's indicators to the outbox and prints the headline figures.
+It runs the real ingest DAGs in-process for the half-year before (the report compares with it) and
+for every month of the half-year, against the configured landing folder and warehouse (by default the
+bundled sample and an embedded DuckDB file), then the ``semiannual_report`` DAG; it writes the
+half-year's indicators and report files to the outbox and prints the headline figures.
 """
 
 from __future__ import annotations
@@ -11,19 +12,22 @@ import argparse
 import logging
 import os
 import sys
+from datetime import datetime
+from typing import Any
 
 from dxstats import settings
 from dxstats.embedded import migrate_metadata, use_embedded_airflow
 from dxstats.periods import HalfYear
 
 DEFAULT_PERIOD = "2022-H1"
+log = logging.getLogger("dxstats.cli")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dxstats.cli", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="ingest a half-year's months and write its indicators")
+    run = commands.add_parser("run", help="ingest a half-year (and the one before) and write its indicators and report")
     run.add_argument("--period", default=os.environ.get("DXSTATS_PERIOD", DEFAULT_PERIOD),
                      help="half-year, YYYY-H1 or YYYY-H2 (env DXSTATS_PERIOD; default %(default)s)")
     args = parser.parse_args(argv)
@@ -32,12 +36,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_half_year(half_year: HalfYear) -> int:
-    """Run the half-yearly DAGs, then ``portal_filings`` and ``portal_summary`` for each month; write and show
-    the indicators."""
+    """Ingest the half-year before (for the report's comparison) and the half-year, then write its report."""
     use_embedded_airflow()
     migrate_metadata()
     from dxstats import runner
 
+    earlier = _ingest(runner, half_year.previous)
+    if earlier:
+        log.warning("the previous half-year did not load fully (%s): the report's comparison column will be "
+                    "incomplete", ", ".join(earlier))
+    failed = _ingest(runner, half_year)
+    conf = {"half_year": str(half_year), "languages": ["vi", "en"]}
+    if str(runner.run_dag("semiannual_report", datetime(2100, 1, 1), conf).state) != "success":
+        failed.append(f"semiannual_report {half_year}")
+    print(_summary(half_year))
+    if failed:
+        print(f"FAILED: {', '.join(failed)} — see the task logs above and audit.batches", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _ingest(runner: Any, half_year: HalfYear) -> list[str]:
+    """Run the half-yearly DAGs, ``telecom`` for the last month, the portal's DAGs for each month; what failed."""
     failed = []
     for dag_id in ("registers", "infrastructure"):
         if str(runner.run_half_year(dag_id, half_year).state) != "success":
@@ -49,11 +69,7 @@ def run_half_year(half_year: HalfYear) -> int:
         for dag_id in ("portal_filings", "portal_summary"):
             if str(runner.run_month(dag_id, month).state) != "success":
                 failed.append(f"{dag_id} {month}")
-    print(_summary(half_year))
-    if failed:
-        print(f"FAILED: {', '.join(failed)} — see the task logs above and audit.batches", file=sys.stderr)
-        return 1
-    return 0
+    return failed
 
 
 def _summary(half_year: HalfYear) -> str:
@@ -66,6 +82,7 @@ def _summary(half_year: HalfYear) -> str:
         telecom_indicators,
         write_csv,
     )
+    from dxstats.report.run import report_folder
     from dxstats.warehouse import Warehouse
 
     warehouse = Warehouse()
@@ -90,7 +107,7 @@ def _summary(half_year: HalfYear) -> str:
             f"\nDigital infrastructure, {half_year}:\n{infrastructure.to_string(index=False)}\n"
             f"\nOnline public services, {half_year} (warehouse {settings.safe_url(settings.warehouse_url())}):\n"
             f"{shown.to_string(index=False)}\n\nIndicators for every agency: {path} (and the institutional "
-            f"indicators beside it)")
+            f"indicators beside it)\nReport files (XLSX, PDF, CSV; Vietnamese and English): {report_folder(half_year)}")
 
 
 if __name__ == "__main__":

@@ -30,3 +30,14 @@ CREATE TABLE IF NOT EXISTS audit.rejected_rows (
     reason       VARCHAR(500) NOT NULL,
     check_name   VARCHAR(100) NOT NULL
 );
+
+-- Each batch with the half-year(s) its period falls in: a month's, a half-year's, or a year's (in both halves).
+CREATE OR REPLACE VIEW audit.half_year_batches AS
+SELECT h.half_year, b.*
+FROM audit.batches AS b
+JOIN core.half_years AS h
+  ON b.period = h.half_year
+  OR b.period = CAST(EXTRACT(YEAR FROM h.last_day) AS VARCHAR)
+  OR (LENGTH(b.period) = 7 AND SUBSTRING(b.period, 5, 1) = '-'
+      AND b.period >= SUBSTRING(CAST(h.first_day AS VARCHAR), 1, 7)
+      AND b.period <= SUBSTRING(CAST(h.last_day AS VARCHAR), 1, 7));

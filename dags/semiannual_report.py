@@ -1,0 +1,71 @@
+"""Airflow DAG: the semiannual digital-transformation report that leadership receives.
+
+Runs for a half-year once every ingest DAG has updated its table since the last report (Airflow
+Assets) and, failing that, on its deadline, 20 January and 20 July at 08:00 (a trigger timetable whose
+data interval starts with the half-year), so a missing source delays nothing silently: the report
+then says which inputs are missing or late. Either way it reports on the last half-year that ended
+before the run (param ``half_year`` picks another). Writes the XLSX, PDF and CSV files to
+``<outbox>/<half-year>/report/`` (a rerun replaces them; ``manifest.json`` keeps their checksums) and
+e-mails them through the ``smtp_report`` connection to ``DXSTATS_REPORT_RECIPIENTS``. Logic lives in
+``dxstats.report``; this file only wires it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
+from dateutil.relativedelta import relativedelta
+
+from dxstats.alerts import on_failure
+from dxstats.assets import REPORT_INPUTS
+from dxstats.dag_factory import TZ
+
+DEADLINE = "0 8 20 1,7 *"
+# the data interval runs back from the deadline to the half-year's first day
+SINCE_HALF_YEAR_START = relativedelta(months=6, days=19, hours=8)
+
+
+@dag(
+    dag_id="semiannual_report",
+    description="The half-year's report (XLSX, PDF, CSV) -> outbox and e-mail",
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(DEADLINE, timezone=TZ, interval=SINCE_HALF_YEAR_START),
+        assets=REPORT_INPUTS,
+    ),
+    start_date=pendulum.datetime(2022, 1, 1, tz=TZ),
+    catchup=False,
+    max_active_runs=1,
+    tags=["report"],
+    default_args={"owner": "data-engineering", "retries": 2, "retry_delay": timedelta(minutes=5),
+                  "on_failure_callback": on_failure},
+    doc_md=__doc__,
+    params={
+        "half_year": Param(None, type=["null", "string"], pattern=r"^\d{4}-H[12]$",
+                           description="YYYY-H1 or YYYY-H2; empty: the last half-year that ended before the run"),
+        "languages": Param(["vi"], type="array", items={"enum": ["vi", "en"]},
+                           description="report languages (Vietnamese by default; add en for English)"),
+        "resend": Param(False, type="boolean", description="e-mail even if these exact files were already sent"),
+    },
+)
+def semiannual_report() -> None:
+    @task
+    def write_report(dag_run=None, params=None) -> str:
+        from dxstats.report.run import half_year_to_report, produce
+
+        half = half_year_to_report(dag_run.run_after, params["half_year"])
+        produce(half, tuple(params["languages"]))
+        return str(half)
+
+    @task
+    def email_report(half_year: str, params=None) -> str:
+        from dxstats.periods import HalfYear
+        from dxstats.report.run import deliver
+
+        return deliver(HalfYear.parse(half_year), force=bool(params["resend"]))
+
+    email_report(write_report())
+
+
+semiannual_report()

@@ -1,0 +1,79 @@
+"""Produce and deliver a half-year's report: what the ``semiannual_report`` DAG's tasks and the main job call.
+
+The files are written to a scratch folder and then published into ``<outbox>/<half-year>/report/`` in one
+swap (:func:`dxstats.report.delivery.publish`), so a rerun replaces the half-year's files and a reader never
+sees half of them; ``manifest.json`` there lists them with their checksums and what was e-mailed.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from dxstats import settings
+from dxstats.periods import HalfYear
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("vi", "en")
+
+
+def half_year_to_report(run_after: datetime, requested: str | None = None) -> HalfYear:
+    """The half-year a run reports on: the one requested, else the last one that ended before the run.
+
+    The same rule for every way the DAG starts: its deadline (20 January or 20 July), an Asset event
+    from an ingest DAG, or a manual trigger.
+    """
+    if requested:
+        return HalfYear.parse(requested)
+    return HalfYear.of(run_after).previous
+
+
+def report_folder(half: HalfYear) -> Path:
+    return settings.outbox_dir() / str(half) / "report"
+
+
+def produce(half: HalfYear, languages: tuple[str, ...] = ("vi",), warehouse_url: str | None = None) -> Path:
+    """Write the report in each language and publish the files; the outbox folder."""
+    from dxstats.report.content import build_report
+    from dxstats.report.delivery import publish
+    from dxstats.report.files import write_report
+    from dxstats.warehouse import Warehouse
+
+    unknown = set(languages) - set(LANGUAGES)
+    if unknown or not languages:
+        raise ValueError(f"report languages {sorted(languages)}: expected some of {list(LANGUAGES)}")
+    warehouse = Warehouse(warehouse_url)
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"report-{half}-") as scratch:
+            files = []
+            for language in languages:
+                files += write_report(build_report(warehouse, half, language), Path(scratch))
+            folder = report_folder(half)
+            publish(files, folder, half_year=str(half))
+    finally:
+        warehouse.close()
+    log.info("report %s (%s) published in %s", half, ", ".join(languages), folder)
+    return folder
+
+
+def deliver(half: HalfYear, *, force: bool = False) -> str:
+    """E-mail the published report to ``DXSTATS_REPORT_RECIPIENTS`` through the ``smtp_report`` connection.
+
+    Without recipients configured nothing is sent and the reason is logged; the files stay in the outbox.
+    """
+    import os
+
+    from dxstats.report.delivery import RECIPIENTS_ENV, recipients_from_env, send
+
+    if not os.environ.get(RECIPIENTS_ENV, "").strip():
+        log.warning("%s is not set: the report for %s was not e-mailed (files are in %s)", RECIPIENTS_ENV, half,
+                    report_folder(half))
+        return "not configured"
+    result = send(report_folder(half), recipients_from_env(), subject=f"Báo cáo chuyển đổi số {half}",
+                  body=(f"Kính gửi lãnh đạo,\n\nĐính kèm báo cáo kết quả chuyển đổi số kỳ {half} (XLSX, PDF, CSV), "
+                        "lập tự động từ kho dữ liệu.\n"), force=force)
+    log.info("report %s: %s to %d recipients", half, result.status, len(result.delivery.recipients))
+    return result.status
