@@ -88,6 +88,7 @@ def test_main_job_ingests_the_half_year_and_writes_indicators(tmp_path: Path):
         for kind, content in (("xlsx", xlsx_text(report / f"{stem}.xlsx")), ("pdf", pdf_text(report / f"{stem}.pdf"))):
             for figure in ARTICLE_FIGURES[language]:
                 assert figure in content, f"{figure!r} missing from the {language} {kind}"
+    assert_pages_not_blank(report / "bao_cao_cds_2022-H1.pdf", tmp_path / "pages")
     output = done.stdout + done.stderr + written.read_text(encoding="utf-8-sig")
     output += "".join(p.read_text(encoding="utf-8-sig") for p in report.glob("*.csv"))
     output += xlsx_text(report / "bao_cao_cds_2022-H1.xlsx") + pdf_text(report / "bao_cao_cds_2022-H1.pdf")
@@ -105,6 +106,18 @@ ARTICLE_FIGURES = {
            "100% of communes (172/172)", "cover 100% of populated areas", "283 postal service points",
            "6,343 people", "1.67 km", "87.4%", "68.3%", "4,977 BTS stations", "1,290 2G", "1,814 3G", "1,873 4G"],
 }
+
+
+def assert_pages_not_blank(path: Path, folder: Path) -> None:
+    """Render every page to PNG: each has ink on it (text, table rules or a chart), not a blank sheet."""
+    import pypdfium2
+
+    folder.mkdir()
+    for number, page in enumerate(pypdfium2.PdfDocument(str(path)), start=1):
+        image = page.render(scale=1).to_pil().convert("L")
+        image.save(folder / f"page_{number:02d}.png")
+        dark = sum(image.histogram()[:128])
+        assert dark > 0.002 * image.width * image.height, f"page {number} of {path.name} is blank"
 
 
 def xlsx_text(path: Path) -> str:

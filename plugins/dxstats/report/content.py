@@ -83,7 +83,7 @@ def build_report(warehouse: Warehouse, half: HalfYear, language: str = "vi", *,
         _infrastructure(now, language),
         _services(warehouse, half, now, language),
         _ranking(now, language),
-        _change(now, before, language),
+        _change(now, before, half, language),
         _targets(warehouse, half, now, language),
         _quality(warehouse, half, generated, language),
         Section(text("s_annex", language), (_annex(language),)),
@@ -310,7 +310,12 @@ def _ranking(now: Figures, language: str) -> Section:
         charts.append(Chart(f"ranking_{key}", text(f"c_ranking_{key}", language), "bar",
                             tuple(name for _i, name, _v, _r in top),
                             {text("c_score", language): tuple(v for _i, _n, v, _r in top)}, text("c_score", language)))
-    return Section(text("s_ranking", language), (text("n_ranking", language),), tuple(tables), tuple(charts))
+    paragraphs = [text("n_ranking", language)]
+    if departments and districts:
+        paragraphs.append(text("n_ranking_top", language, department=departments[0][1], district=districts[0][1],
+                               department_score=format_value(departments[0][2], "decimal1", language),
+                               district_score=format_value(districts[0][2], "decimal1", language)))
+    return Section(text("s_ranking", language), tuple(paragraphs), tuple(tables), tuple(charts))
 
 
 HEADLINES = (  # (source, indicator, field, kind)
@@ -341,7 +346,7 @@ def _headline(figures: Figures, source: str, indicator: str, field: str) -> floa
     return None if row is None else _num(getattr(row, field))
 
 
-def _change(now: Figures, before: Figures, language: str) -> Section:
+def _change(now: Figures, before: Figures, half: HalfYear, language: str) -> Section:
     rows = []
     for source, indicator, field, kind in HEADLINES:
         name, _, scope = indicator.partition("/")
@@ -353,7 +358,22 @@ def _change(now: Figures, before: Figures, language: str) -> Section:
         Column("indicator", text("col_indicator", language)), Column("value", text("col_value", language)),
         Column("previous", text("col_previous", language)), Column("change", text("col_change", language), "change")),
         tuple(rows))
-    return Section(text("s_change", language), (), (table,))
+    return Section(text("s_change", language), (_change_sentence(now, before, half, language),), (table,))
+
+
+def _change_sentence(now: Figures, before: Figures, half: HalfYear, language: str) -> str:
+    def move(field: str, kind: str) -> str:
+        after = _headline(now, "filings", field, field)
+        earlier = _headline(before, "filings", field, field)
+        shown = {"after": _shown(after, kind, language), "before": _shown(earlier, kind, language)}
+        if earlier is None:
+            return text("n_change_new", language, **shown)
+        key = "n_change_same" if after == earlier else ("n_change_move" if after > earlier else "n_change_down")
+        return text(key, language, **shown)
+
+    previous = text(f"period_h{half.previous.half}", language, year=half.previous.year)
+    return text("n_change", language, previous=previous, online=move("online_filing_rate", "percent"),
+                on_time=move("on_time_rate", "percent"), received=move("filings_received", "count"))
 
 
 def _targets(warehouse: Warehouse, half: HalfYear, now: Figures, language: str) -> Section:
@@ -375,7 +395,10 @@ def _targets(warehouse: Warehouse, half: HalfYear, now: Figures, language: str) 
         Column("rate", text("col_rate", language), "percent"),
         Column("target", text("col_target", language), "percent"),
         Column("status", text("col_status", language))), tuple(rows))
-    return Section(text("s_targets", language), (), (table,))
+    judged = [r for r in rows if r[4]]
+    sentence = text("n_targets", language, on_track=sum(r[4] == text("on_track", language) for r in judged),
+                    total=len(judged), year=half.year) if judged else ""
+    return Section(text("s_targets", language), (sentence,) if sentence else (), (table,))
 
 
 def expected_periods(half: HalfYear, cadence: str) -> list[str]:

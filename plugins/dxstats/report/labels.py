@@ -7,6 +7,13 @@ two reports never drift apart.
 from __future__ import annotations
 
 VI: dict[str, str] = {
+    "n_ranking_top": ("Dẫn đầu khối sở, ban, ngành là {department} ({department_score} điểm); cấp huyện là "
+                      "{district} ({district_score} điểm)."),
+    "n_change": ("So với {previous}: tỷ lệ hồ sơ trực tuyến {online}; tỷ lệ giải quyết đúng hạn {on_time}; "
+                 "số hồ sơ tiếp nhận {received}."),
+    "n_change_move": "từ {before} lên {after}", "n_change_down": "từ {before} xuống {after}",
+    "n_change_same": "giữ nguyên {after}", "n_change_new": "{after} (kỳ trước chưa có số liệu)",
+    "n_targets": "{on_track}/{total} tỷ lệ đạt chỉ tiêu năm {year}.",
     "n_filings_received": "Hồ sơ tiếp nhận", "n_received_in_person": "Tiếp nhận trực tiếp",
     "n_received_online": "Tiếp nhận trực tuyến", "n_received_by_post": "Tiếp nhận qua bưu chính",
     "n_received_full_process": "Hồ sơ của DVC toàn trình", "n_received_full_process_online": "… trong đó trực tuyến",
@@ -107,6 +114,13 @@ VI: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "n_ranking_top": ("{department} leads the departments ({department_score} points); {district} leads the "
+                      "district-level units ({district_score} points)."),
+    "n_change": ("Against the {previous}: the online filing rate {online}; the on-time rate {on_time}; filings "
+                 "received {received}."),
+    "n_change_move": "rose from {before} to {after}", "n_change_down": "fell from {before} to {after}",
+    "n_change_same": "stayed at {after}", "n_change_new": "is {after} (no figure for the previous half-year)",
+    "n_targets": "{on_track} of {total} rates are on track for the {year} targets.",
     "n_filings_received": "Filings received", "n_received_in_person": "Received in person",
     "n_received_online": "Received online", "n_received_by_post": "Received by post",
     "n_received_full_process": "Filings for full-process services",

@@ -47,6 +47,7 @@ def produce(half: HalfYear, languages: tuple[str, ...] = ("vi",), warehouse_url:
         raise ValueError(f"report languages {sorted(languages)}: expected some of {list(LANGUAGES)}")
     warehouse = Warehouse(warehouse_url)
     try:
+        warehouse.create_schema()  # idempotent: the views the report reads are those of this version
         with tempfile.TemporaryDirectory(prefix=f"report-{half}-") as scratch:
             files = []
             for language in languages:
