@@ -1,7 +1,9 @@
 """Airflow DAG: monthly ingest of the one-stop portal's filing exports into the warehouse.
 
-For the month of the run's data interval: read ``<landing>/portal/<YYYY-MM>/``, validate,
-load into ``core.fact_filing``, and record the batches in ``audit``. Trigger with
+For the month of the run's data interval: when ``DXSTATS_PORTAL_SOURCE=api``, pull the month from the
+portal's HTTP export API into ``<landing>/portal/<YYYY-MM>/`` (connection ``portal_api``; a retry
+resumes at the first page not landed); then read the month's files, validate, load into
+``core.fact_filing``, and record the batches in ``audit``. Trigger with
 ``{"force": true}`` to reload a month whose files are unchanged (after a reference fix).
 Logic lives in ``dxstats``; this file only wires it.
 """
@@ -16,6 +18,7 @@ ingest_dag(
     "Monthly filing exports of the one-stop portal -> core.fact_filing",
     __doc__,
     {"portal": ("dxstats.sources.portal:PORTAL", PORTAL_FILINGS)},
+    extract={"portal": "dxstats.portal_api:extract_month"},
     cron=MONTHLY,
     start=(2021, 7, 1),
     tags=("portal",),

@@ -3,8 +3,9 @@
 Runs for a half-year once every ingest DAG has updated its table since the last report (Airflow
 Assets) and, failing that, on its deadline, 20 January and 20 July at 08:00 (a trigger timetable whose
 data interval starts with the half-year), so a missing source delays nothing silently: the report
-then says which inputs are missing or late. Either way it reports on the last half-year that ended
-before the run (param ``half_year`` picks another). Writes the XLSX, PDF and CSV files to
+then says which inputs are missing or late. It reports on the half-year its triggering Asset events
+loaded (their ``extra`` names the period), else on the last half-year that ended before the run; param
+``half_year`` picks another. Writes the XLSX, PDF and CSV files to
 ``<outbox>/<half-year>/report/`` (a rerun replaces them; ``manifest.json`` keeps their checksums) and
 e-mails them through the ``smtp_report`` connection to ``DXSTATS_REPORT_RECIPIENTS``. Logic lives in
 ``dxstats.report``; this file only wires it.
@@ -51,10 +52,12 @@ SINCE_HALF_YEAR_START = relativedelta(months=6, days=19, hours=8)
 )
 def semiannual_report() -> None:
     @task
-    def write_report(dag_run=None, params=None) -> str:
+    def write_report(dag_run=None, params=None, triggering_asset_events=None) -> str:
         from dxstats.report.run import half_year_to_report, produce
 
-        half = half_year_to_report(dag_run.run_after, params["half_year"])
+        periods = [str((event.extra or {}).get("period", "")) for events in (triggering_asset_events or {}).values()
+                   for event in events]
+        half = half_year_to_report(dag_run.run_after, params["half_year"], periods)
         produce(half, tuple(params["languages"]))
         return str(half)
 

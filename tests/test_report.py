@@ -36,6 +36,12 @@ def test_a_run_reports_on_the_last_half_year_that_ended(run_after, half):
     assert str(half_year_to_report(run_after, "2021-H2")) == "2021-H2"
 
 
+def test_a_run_started_by_asset_events_reports_on_the_half_year_they_loaded():
+    late = datetime(2026, 11, 27)  # a backfill of 2022, run today
+    assert str(half_year_to_report(late, None, ["2022-06", "2022-H1", "2022", "2021-H2"])) == "2022-H1"
+    assert str(half_year_to_report(late, None, ["2022-06"])) == "2026-H1"  # no half-yearly input: the rule above
+
+
 def test_the_deadline_runs_twice_a_year_with_the_half_year_as_data_interval():
     from airflow.dag_processing.dagbag import DagBag
     from airflow.serialization.encoders import coerce_to_core_timetable

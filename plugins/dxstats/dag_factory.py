@@ -23,8 +23,14 @@ MONTHLY = "0 0 1 * *"  # ... one calendar month
 
 
 def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple[str, Asset]], *,
-               cron: str = HALF_YEARLY, start: tuple[int, int, int] = (2021, 7, 1), tags: tuple[str, ...] = ()) -> Any:
-    """A DAG whose task ``ingest_<name>`` loads source ``"module:NAME"`` and updates its Asset."""
+               cron: str = HALF_YEARLY, start: tuple[int, int, int] = (2021, 7, 1), tags: tuple[str, ...] = (),
+               extract: dict[str, str] | None = None) -> Any:
+    """A DAG whose task ``ingest_<name>`` loads source ``"module:NAME"`` and updates its Asset.
+
+    ``extract`` maps a source to ``"module:function"``, a task ``extract_<name>`` run before its ingest that
+    lands the period's files itself (the portal's HTTP API); it decides from the source's configuration
+    whether there is anything to pull.
+    """
 
     @dag(
         dag_id=dag_id,
@@ -43,7 +49,8 @@ def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple
         doc_md=doc,
         params={
             "force": Param(False, type="boolean",
-                           description="Reload the period even if its files are unchanged (after a reference fix)."),
+                           description="Reload the period even if its files are unchanged (after a reference fix); "
+                                       "pull it again from an API instead of resuming a finished pull."),
         },
     )
     def build() -> None:
@@ -57,11 +64,25 @@ def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple
         for name, (path, asset) in sources.items():
 
             @task(task_id=f"ingest_{name}", outlets=[asset])
-            def ingest(path: str = path, data_interval_start=None, run_id=None, params=None) -> dict:
+            def ingest(path: str = path, asset: Asset = asset, data_interval_start=None, run_id=None, params=None,
+                       outlet_events=None) -> dict:
                 from dxstats.tasks import ingest_source
 
-                return ingest_source(path, data_interval_start, run_id, force=bool(params["force"]))
+                result = ingest_source(path, data_interval_start, run_id, force=bool(params["force"]))
+                # the period loaded, for what the Asset triggers (the report picks its half-year from it)
+                outlet_events[asset].extra = {"source": result["source"], "period": result["period"]}
+                return result
 
-            prepared >> ingest()
+            if extract and name in extract:
+
+                @task(task_id=f"extract_{name}")
+                def pull(path: str = extract[name], data_interval_start=None, params=None) -> dict:
+                    from dxstats.tasks import extract_source
+
+                    return extract_source(path, data_interval_start, force=bool(params["force"]))
+
+                prepared >> pull() >> ingest()
+            else:
+                prepared >> ingest()
 
     return build()

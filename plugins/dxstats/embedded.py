@@ -16,7 +16,7 @@ from dxstats.settings import PROJECT_ROOT
 
 def airflow_defaults() -> dict[str, str]:
     """Environment defaults that make ``airflow`` use this checkout's DAGs and a local home."""
-    home = Path(os.environ.get("AIRFLOW_HOME", PROJECT_ROOT / "var" / "airflow"))
+    home = Path(os.environ.get("AIRFLOW_HOME", PROJECT_ROOT / "var" / "airflow")).resolve()  # SQLite needs it absolute
     return {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),

@@ -23,3 +23,7 @@ class SourceFileError(Exception):
 
 class BatchRejected(Exception):
     """A month's load was refused; the warehouse is unchanged and the reasons are in audit."""
+
+
+class RetryWouldNotHelp(Exception):
+    """A failure the same run would meet again (refused credentials): the task fails without retrying."""

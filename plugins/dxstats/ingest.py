@@ -76,6 +76,7 @@ def ingest(source: Source, period: Period, run_id: str, warehouse: Warehouse | N
     """
     warehouse = warehouse or Warehouse()
     files = period_files(source.name, period, landing)
+    files = source.select_files(files) if source.select_files else files
     hashes = {p: file_sha256(p) for p in files}
     target = Target(source.name, source.table, source.period_column, source.key, source.stored_columns,
                     str(period), period.start)

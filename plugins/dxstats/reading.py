@@ -257,7 +257,7 @@ def _xlsx_records(rows: Any, positions: dict[int, str], first_row: int) -> tuple
         record = []
         for position, name in positions.items():
             value = values[position] if position < len(values) else None
-            text = _cell_text(value)
+            text = cell_text(value)
             if text.startswith("=") or not isinstance(value, _PLAIN_VALUES):
                 problems.append(CellProblem(number, name, text[:200], "a formula, not a value; export values only"))
                 text = ""
@@ -270,7 +270,7 @@ def _xlsx_records(rows: Any, positions: dict[int, str], first_row: int) -> tuple
 _PLAIN_VALUES = (type(None), str, int, float, bool, datetime, date)
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """An XLSX cell as the text a CSV export would carry."""
     if value is None:
         return ""

@@ -45,3 +45,24 @@ def ingest_source(path: str, data_interval_start: datetime, run_id: str, force: 
         raise AirflowFailException(str(exc)) from exc
     finally:
         warehouse.close()
+
+
+def extract_source(path: str, data_interval_start: datetime, force: bool = False) -> dict[str, Any]:
+    """Run the extract ``"module:function"`` for the month the run's data interval starts in (``force``: pull
+    the month again rather than resume).
+
+    A refusal that a retry cannot fix (the portal rejects the credentials) fails at once; anything else
+    (the portal down, a broken page) fails the try, and Airflow's retry resumes from the landed pages.
+    """
+    import importlib
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from dxstats.errors import RetryWouldNotHelp
+    from dxstats.periods import Month
+
+    module, _, name = path.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)(Month.of(data_interval_start), fresh=force)
+    except RetryWouldNotHelp as exc:
+        raise AirflowFailException(str(exc)) from exc

@@ -15,19 +15,15 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
-import smtplib
-import ssl
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
+from dxstats import mail
+from dxstats.mail import validate_recipients  # noqa: F401 - part of the delivery API
 from dxstats.periods import HalfYear
 
 log = logging.getLogger("dxstats.report.delivery")
@@ -35,15 +31,6 @@ log = logging.getLogger("dxstats.report.delivery")
 MANIFEST_NAME = "manifest.json"
 DEFAULT_CONN_ID = "smtp_report"
 RECIPIENTS_ENV = "DXSTATS_REPORT_RECIPIENTS"
-DEFAULT_TIMEOUT = 30.0
-
-#: suffix -> (maintype, subtype, extra Content-Type parameters); anything else goes as octet-stream
-MIME_TYPES: dict[str, tuple[str, str, dict[str, str]]] = {
-    ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet", {}),
-    ".pdf": ("application", "pdf", {}),
-    ".csv": ("text", "csv", {"charset": "utf-8"}),
-}
-_ADDRESS = re.compile(r"^[^@\s,;<>\"()\[\]]+@[^@\s,;<>\"()\[\]]+\.[^@\s,;<>\"()\[\].]+$")
 
 
 class DeliveryError(RuntimeError):
@@ -228,48 +215,11 @@ def _swap(staging: Path, folder: Path, replaced: Path) -> None:
 
 
 def recipients_from_env(variable: str = RECIPIENTS_ENV) -> list[str]:
-    """The comma-separated addresses in ``variable``, validated now so that a typo fails before any
-    e-mail goes out (a half-sent report is worse than none)."""
-    return validate_recipients(os.environ.get(variable, "").split(","), source=variable)
-
-
-def validate_recipients(addresses: Sequence[str], *, source: str = "recipients") -> list[str]:
-    """Stripped, de-duplicated (case-insensitively, first spelling kept) plain ``user@domain`` addresses."""
-    cleaned = [a.strip() for a in addresses]
-    if not any(cleaned):
-        raise ValueError(f"{source} is empty: give the report's recipients as comma-separated e-mail addresses")
-    result: list[str] = []
-    for position, address in enumerate(cleaned, 1):
-        if not address:
-            raise ValueError(f"{source}: address {position} is empty (a doubled or trailing comma?)")
-        if not _ADDRESS.match(address):
-            raise ValueError(f"{source}: {address!r} (address {position}) is not an e-mail address like "
-                             "name@example.vn")
-        if address.lower() not in {r.lower() for r in result}:
-            result.append(address)
-    return result
+    """The report's recipients (``DXSTATS_REPORT_RECIPIENTS``), validated before any e-mail goes out."""
+    return mail.recipients_from_env(variable)
 
 
 # --- sending ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """What :func:`send` needs from the Airflow connection; ``repr`` never shows the password."""
-
-    conn_id: str
-    host: str
-    port: int
-    login: str | None
-    password: str | None = field(repr=False)
-    from_email: str
-    starttls: bool
-    ssl: bool
-    timeout: float
-
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -277,36 +227,6 @@ class SendResult:
     status: Literal["sent", "already sent"]
     delivery: Delivery  # the new delivery, or the earlier one that already carried these files
     manifest: Manifest
-
-
-def smtp_settings(conn_id: str = DEFAULT_CONN_ID) -> SmtpSettings:
-    """Read the SMTP connection. ``BaseHook.get_connection`` resolves ``AIRFLOW_CONN_<ID>`` environment
-    variables and secrets backends inside and outside a running task (checked by the tests)."""
-    from airflow.sdk import BaseHook
-
-    conn = BaseHook.get_connection(conn_id)
-    extra: dict[str, Any] = conn.extra_dejson
-    if not conn.host:
-        raise DeliveryError(f"Airflow connection {conn_id!r} has no host")
-    use_ssl, starttls = _flag(extra.get("ssl"), False), _flag(extra.get("starttls"), False)
-    from_email = str(extra.get("from_email") or conn.login or "")
-    if not _ADDRESS.match(from_email):
-        raise DeliveryError(f"Airflow connection {conn_id!r}: set extra 'from_email' to the sender's address "
-                            f"(got {from_email!r})")
-    return SmtpSettings(
-        conn_id=conn_id, host=conn.host, port=int(conn.port or (465 if use_ssl else 587 if starttls else 25)),
-        login=conn.login or None, password=conn.password or None, from_email=from_email,
-        starttls=starttls, ssl=use_ssl, timeout=float(extra.get("timeout") or DEFAULT_TIMEOUT),
-    )
-
-
-def _flag(value: Any, default: bool) -> bool:
-    """A boolean extra, which a connection URI delivers as text ("true", "0"...)."""
-    if value is None or value == "":
-        return default
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
 
 
 def send(
@@ -327,7 +247,7 @@ def send(
     folder = target.folder if isinstance(target, Manifest) else target
     if folder is None:
         raise ValueError("send needs a manifest read from or written to a folder")
-    to = validate_recipients(recipients)
+    to = mail.validate_recipients(recipients)
     manifest = read_manifest(folder)
     attachments = _read_attachments(manifest)
     checksums = {name: hashlib.sha256(data).hexdigest() for name, data in attachments.items()}
@@ -336,9 +256,12 @@ def send(
         log.info("the %s report was already sent to these %d recipients on %s; not sending again",
                  manifest.half_year, len(to), earlier.sent_at)
         return SendResult("already sent", earlier, manifest)
-    settings = smtp_settings(conn_id)
-    message = _message(settings, to, subject, body, attachments)
-    refused = _transmit(settings, message, to, manifest.half_year)
+    try:
+        settings = mail.smtp_settings(conn_id)
+        message = mail.compose(settings, to, subject, body, attachments)
+        refused = mail.transmit(settings, message, to, f"{manifest.half_year} report")
+    except mail.MailError as exc:
+        raise DeliveryError(str(exc)) from None
     delivery = Delivery(_now(), [a for a in to if a not in refused], checksums, message["Message-ID"], refused)
     manifest = _record(folder, delivery)
     if refused:
@@ -369,59 +292,6 @@ def _earlier_delivery(manifest: Manifest, checksums: dict[str, str], to: list[st
     return None
 
 
-def _message(settings: SmtpSettings, to: list[str], subject: str, body: str,
-             attachments: dict[str, bytes]) -> EmailMessage:
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = settings.from_email
-    message["To"] = ", ".join(to)
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=settings.from_email.rpartition("@")[2])
-    message.set_content(body)
-    for name, data in attachments.items():
-        maintype, subtype, params = MIME_TYPES.get(Path(name).suffix.lower(), ("application", "octet-stream", {}))
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name, params=params)
-    return message
-
-
-def _transmit(settings: SmtpSettings, message: EmailMessage, to: list[str], half_year: str) -> dict[str, str]:
-    """Hand the message to the server; returns the refused recipients (address -> reply). Any failure is a
-    :class:`DeliveryError` naming the server and what to check, with the password scrubbed."""
-    log.info("sending the %s report to %d recipients through %s as %s", half_year, len(to), settings.address,
-             settings.login or "(no login)")
-    try:
-        with _connect(settings) as smtp:
-            refused = smtp.send_message(message, from_addr=settings.from_email, to_addrs=to)
-    except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(_failure(settings, len(to), half_year, exc)) from None
-    return {address: f"{code} {reply.decode(errors='replace')}" for address, (code, reply) in refused.items()}
-
-
-@contextmanager
-def _connect(settings: SmtpSettings) -> Iterator[smtplib.SMTP]:
-    context = ssl.create_default_context()
-    if settings.ssl:
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                              context=context)
-    else:
-        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-    with smtp:
-        if settings.starttls:
-            smtp.starttls(context=context)
-        if settings.login:
-            smtp.login(settings.login, settings.password or "")
-        yield smtp
-
-
-def _failure(settings: SmtpSettings, count: int, half_year: str, exc: BaseException) -> str:
-    detail = f"{type(exc).__name__}: {exc}"
-    if settings.password:
-        detail = detail.replace(settings.password, "***")
-    return (f"could not e-mail the {half_year} report to {count} recipient(s) through SMTP server "
-            f"{settings.address} ({detail}); check the Airflow connection {settings.conn_id!r}: host and port, "
-            "login and password, extra 'ssl'/'starttls'/'from_email', and that the server is reachable")
-
-
 def _record(folder: Path, delivery: Delivery) -> Manifest:
     """Append the delivery to the manifest as it is on disk now (re-read, so nothing written meanwhile is
     lost) and rewrite it."""
@@ -429,3 +299,8 @@ def _record(folder: Path, delivery: Delivery) -> Manifest:
     updated = replace(current, sent=[*current.sent, delivery])
     _write_manifest(updated, folder)
     return updated
+
+
+def smtp_settings(conn_id: str = DEFAULT_CONN_ID) -> mail.SmtpSettings:
+    """The report's SMTP connection (``smtp_report`` unless told otherwise)."""
+    return mail.smtp_settings(conn_id)

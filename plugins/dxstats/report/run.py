@@ -20,14 +20,19 @@ log = logging.getLogger(__name__)
 LANGUAGES = ("vi", "en")
 
 
-def half_year_to_report(run_after: datetime, requested: str | None = None) -> HalfYear:
-    """The half-year a run reports on: the one requested, else the last one that ended before the run.
+def half_year_to_report(run_after: datetime, requested: str | None = None,
+                        loaded_periods: list[str] | None = None) -> HalfYear:
+    """The half-year a run reports on.
 
-    The same rule for every way the DAG starts: its deadline (20 January or 20 July), an Asset event
-    from an ingest DAG, or a manual trigger.
+    The one requested; else, for a run the ingest DAGs' Assets started, the latest half-year a half-yearly
+    input was loaded for (their events carry the period: a backfill of 2022 reports on 2022); else the last
+    half-year that ended before the run (the deadline of 20 January or 20 July, a manual trigger).
     """
     if requested:
         return HalfYear.parse(requested)
+    halves = [HalfYear.parse(p) for p in loaded_periods or () if len(p) == 7 and p[5] == "H"]
+    if halves:
+        return max(halves, key=lambda h: (h.year, h.half))
     return HalfYear.of(run_after).previous
 
 

@@ -62,6 +62,8 @@ class Source:
     layout_of: Callable[[Path], Layout] | None = None
     #: stored columns that come from the layout's constants, not from the file
     constant_columns: tuple[str, ...] = ()
+    #: which of the period's files to read, where a source has files of two origins (the portal: dropped or pulled)
+    select_files: Callable[[list[Path]], list[Path]] | None = None
 
     @property
     def stored_columns(self) -> tuple[str, ...]:

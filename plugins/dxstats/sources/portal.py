@@ -5,9 +5,13 @@ One row per filing, one export per month under ``<landing>/portal/<YYYY-MM>/``.
 
 from __future__ import annotations
 
+import logging
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dxstats.contracts import Column, Contract
+from dxstats.errors import BatchRejected
 from dxstats.periods import Month
 from dxstats.sources import Source
 
@@ -16,7 +20,12 @@ if TYPE_CHECKING:
 
     from dxstats.warehouse import Warehouse
 
+log = logging.getLogger(__name__)
+
 SOURCE = "portal"
+MODE_ENV = "DXSTATS_PORTAL_SOURCE"
+#: the name the API pull gives the month's file (dxstats.portal_api)
+API_FILE_PREFIX = "portal_api_"
 
 #: Decree 42/2022 levels, and the legacy 1–4 levels older exports still use.
 SERVICE_LEVELS = {
@@ -69,5 +78,31 @@ def suite_parameters(warehouse: Warehouse, month: Month) -> dict[str, Any]:
     return {**known_codes(warehouse, month.start, month.end), "export_month": [month.year * 100 + month.month]}
 
 
+def portal_source_mode() -> str:
+    """``files`` (dropped exports, the default) or ``api`` (pulled by :mod:`dxstats.portal_api`), from
+    ``DXSTATS_PORTAL_SOURCE``."""
+    mode = os.environ.get(MODE_ENV, "files").strip().lower() or "files"
+    if mode not in ("files", "api"):
+        raise ValueError(f"{MODE_ENV}={mode!r}: expected 'files' or 'api'")
+    return mode
+
+
+def files_for_mode(files: list[Path]) -> list[Path]:
+    """The month's files the configured mode reads: the API pull's file or the dropped ones, never both, so an
+    HTTP batch and a dropped file of the same month cannot count a filing twice."""
+    mode = portal_source_mode()
+    api = [p for p in files if p.name.startswith(API_FILE_PREFIX)]
+    dropped = [p for p in files if not p.name.startswith(API_FILE_PREFIX)]
+    chosen, ignored = (api, dropped) if mode == "api" else (dropped, api)
+    if ignored:
+        log.warning("portal: %s=%s, so these files of the month are not read: %s", MODE_ENV, mode,
+                    ", ".join(p.name for p in ignored))
+    if not chosen:
+        raise BatchRejected(f"no portal files for {MODE_ENV}={mode} in {files[0].parent} (found only "
+                            f"{', '.join(p.name for p in ignored)}); nothing was loaded")
+    return chosen
+
+
 PORTAL = Source(SOURCE, CONTRACT, "core.fact_filing", "export_month", "filing_id",
-                prepare=with_checked_fields, parameters=suite_parameters, period_of=Month.of)
+                prepare=with_checked_fields, parameters=suite_parameters, period_of=Month.of,
+                select_files=files_for_mode)
