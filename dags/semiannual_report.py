@@ -13,15 +13,12 @@ e-mails them through the ``smtp_report`` connection to ``DXSTATS_REPORT_RECIPIEN
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 from dateutil.relativedelta import relativedelta
 
-from dxstats.alerts import on_failure
 from dxstats.assets import REPORT_INPUTS
-from dxstats.dag_factory import TZ
+from dxstats.dag_factory import TZ, house_default_args
 
 DEADLINE = "0 8 20 1,7 *"
 # the data interval runs back from the deadline to the half-year's first day
@@ -39,8 +36,7 @@ SINCE_HALF_YEAR_START = relativedelta(months=6, days=19, hours=8)
     catchup=False,
     max_active_runs=1,
     tags=["report"],
-    default_args={"owner": "data-engineering", "retries": 2, "retry_delay": timedelta(minutes=5),
-                  "on_failure_callback": on_failure},
+    default_args=house_default_args(),
     doc_md=__doc__,
     params={
         "half_year": Param(None, type=["null", "string"], pattern=r"^\d{4}-H[12]$",

@@ -20,6 +20,7 @@ _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="dxstats-airflow-"))
 os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
 os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
 os.environ.pop("DXSTATS_WAREHOUSE_URL", None)
+os.environ["DXSTATS_VALIDATION_DIR"] = tempfile.mkdtemp(prefix="dxstats-validation-")  # batch pages, not in var/
 
 from dxstats.embedded import use_embedded_airflow  # noqa: E402
 

@@ -201,3 +201,35 @@ def test_the_samples_previous_half_year_loads_clean(warehouse, landing):
         assert result.rows_read == result.rows_loaded > 10_000, month
     province = filing_indicators(warehouse, half).query("scope == 'province'").iloc[0]
     assert 25.0 <= float(province["online_filing_rate"]) <= 45.0  # below 2022-H1's (lower uptake in 2021)
+
+
+def test_each_batch_links_a_page_with_its_full_validation_result(warehouse, landing):
+    rows = valid_rows(6)
+    rows[1]["kenh"] = "9"  # a channel that does not exist
+    rows[4]["ma_co_quan"] = "H56.99"  # an agency that does not exist
+    write_csv(month_dir(landing) / "thang1.csv", rows)
+    ingest(warehouse, landing)
+    (page,) = warehouse.frame("SELECT validation_report FROM audit.batches")["validation_report"]
+    html = Path(page).read_text(encoding="utf-8")
+    assert "thang1.csv" in html
+    assert "FAIL" in html
+    assert "channel must be 1 (in person), 2 (online) or 3 (postal)" in html
+    assert "agency code is not in the agency reference" in html
+    assert "<td>3</td><td>channel</td><td>9</td>" in html
+    assert "<td>6</td><td>agency_code</td><td>H56.99</td>" in html
+    for value in PERSONAL.values():
+        assert value not in html
+
+
+def test_the_engineers_audit_views_show_loads_and_rejections(warehouse, landing):
+    rows = valid_rows(6)
+    rows[4]["ma_co_quan"] = "H56.99"
+    write_csv(month_dir(landing) / "thang1.csv", rows)
+    ingest(warehouse, landing)
+    loads = warehouse.frame("SELECT source, period, files, rows_read, rows_loaded, rows_rejected FROM audit.last_loads")
+    assert loads.values.tolist() == [["portal", "2022-01", 1, 6, 5, 1]]
+    reasons = warehouse.frame("SELECT source, period, reason, rows_rejected FROM audit.rejections_by_reason")
+    assert reasons.values.tolist() == [["portal", "2022-01", "agency code is not in the agency reference", 1]]
+    freshness = warehouse.frame("SELECT status, latest_start FROM audit.freshness WHERE source = 'portal'")
+    assert freshness["status"][0] == "late"  # January 2022, long ago
+    assert str(freshness["latest_start"][0])[:10] == "2022-01-01"

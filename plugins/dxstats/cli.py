@@ -30,9 +30,57 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="ingest a half-year (and the one before) and write its indicators and report")
     run.add_argument("--period", default=os.environ.get("DXSTATS_PERIOD", DEFAULT_PERIOD),
                      help="half-year, YYYY-H1 or YYYY-H2 (env DXSTATS_PERIOD; default %(default)s)")
+    rerun = commands.add_parser("rerun", help="run one DAG for one period, as an engineer reruns it")
+    rerun.add_argument("dag_id", help="portal_filings, portal_summary, telecom (monthly); registers, "
+                                      "infrastructure, semiannual_report (half-yearly)")
+    rerun.add_argument("period", help="YYYY-MM for a monthly DAG, YYYY-Hn for a half-yearly one")
+    rerun.add_argument("--force", action="store_true", help="reload even if the files are unchanged")
+    rejected = commands.add_parser("rejections", help="list a period's rejected rows and validation pages")
+    rejected.add_argument("source", help="portal, portal_summary, telecom, ke_hoach_bcd, ...")
+    rejected.add_argument("period", help="the period's folder name: YYYY-MM, YYYY-Hn or YYYY")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "rerun":
+        return rerun_period(args.dag_id, args.period, force=args.force)
+    if args.command == "rejections":
+        return show_rejections(args.source, args.period)
     return run_half_year(HalfYear.parse(args.period))
+
+
+def show_rejections(source: str, period: str) -> int:
+    """Print the period's rejected rows (file, row, column, value, reason) and its batches' validation pages."""
+    from dxstats.warehouse import Warehouse
+
+    warehouse = Warehouse()
+    try:
+        with warehouse.begin() as conn:
+            rows = warehouse.query(conn, "operations/rejected_rows_of_period", source=source, period=period)
+    finally:
+        warehouse.close()
+    for file_name, row, column, value, reason, _page in rows:
+        print(f"{file_name}, row {row}, column {column}: {value!r} — {reason}")
+    for page in sorted({r[5] for r in rows if r[5]}):
+        print(f"validation page: {page}")
+    print(f"{len(rows)} rejected value(s) in {source} {period}")
+    return 0
+
+
+def rerun_period(dag_id: str, period: str, *, force: bool = False) -> int:
+    """One real run of ``dag_id`` for ``period`` (``YYYY-MM`` or ``YYYY-Hn``); 0 when it succeeded."""
+    from dxstats.periods import Month
+
+    use_embedded_airflow()
+    migrate_metadata()
+    from dxstats import runner
+
+    if dag_id == "semiannual_report":
+        run = runner.run_dag(dag_id, datetime(2100, 1, 1), {"half_year": period, "languages": ["vi", "en"]})
+    elif "H" in period:
+        run = runner.run_half_year(dag_id, HalfYear.parse(period), {"force": force})
+    else:
+        run = runner.run_month(dag_id, Month.parse(period), {"force": force})
+    print(f"{dag_id} {period}: {run.state}")
+    return 0 if str(run.state) == "success" else 1
 
 
 def run_half_year(half_year: HalfYear) -> int:

@@ -22,6 +22,12 @@ HALF_YEARLY = "0 0 1 1,7 *"  # a run's data interval is one half-year, in local 
 MONTHLY = "0 0 1 * *"  # ... one calendar month
 
 
+def house_default_args(retries: int = 2, retry_delay: timedelta = timedelta(minutes=5)) -> dict[str, Any]:
+    """Every DAG's task defaults: the team that owns it, retries for what a retry can fix, and the alert."""
+    return {"owner": "data-engineering", "retries": retries, "retry_delay": retry_delay,
+            "on_failure_callback": on_failure}
+
+
 def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple[str, Asset]], *,
                cron: str = HALF_YEARLY, start: tuple[int, int, int] = (2021, 7, 1), tags: tuple[str, ...] = (),
                extract: dict[str, str] | None = None) -> Any:
@@ -40,12 +46,7 @@ def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple
         catchup=False,
         max_active_runs=1,
         tags=["ingest", *tags],
-        default_args={
-            "owner": "data-engineering",
-            "retries": 2,
-            "retry_delay": timedelta(minutes=5),
-            "on_failure_callback": on_failure,
-        },
+        default_args=house_default_args(),
         doc_md=doc,
         params={
             "force": Param(False, type="boolean",

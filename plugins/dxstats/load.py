@@ -241,7 +241,10 @@ def record_batches(warehouse: Warehouse, conn: Connection, target: Target,
     """Write the batches to ``audit.batches``."""
     import pandas as pd
 
+    from dxstats.validation_report import write_batch_report
+
     now = datetime.now().replace(tzinfo=None)
+    pages = {b.batch_id: str(write_batch_report(target, b, run_id)) for b in batches}
     warehouse.bulk_insert(conn, "audit.batches", pd.DataFrame([{
         "batch_id": b.batch_id,
         "source": target.source,
@@ -257,4 +260,5 @@ def record_batches(warehouse: Warehouse, conn: Connection, target: Target,
         "message": b.message,
         "started_at": b.started_at,
         "finished_at": now,
+        "validation_report": pages[b.batch_id],
     } for b in batches]))

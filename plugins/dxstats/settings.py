@@ -46,6 +46,11 @@ def outbox_dir() -> Path:
     return _path_setting("DXSTATS_OUTBOX_DIR", PROJECT_ROOT / "var" / "outbox")
 
 
+def validation_dir() -> Path:
+    """Where each batch's validation page is written (linked from ``audit.batches.validation_report``)."""
+    return _path_setting("DXSTATS_VALIDATION_DIR", PROJECT_ROOT / "var" / "validation")
+
+
 def default_duckdb_path() -> Path:
     """The embedded warehouse file used when nothing else is configured."""
     return _path_setting("DXSTATS_DUCKDB_PATH", PROJECT_ROOT / "var" / "warehouse.duckdb")

@@ -40,11 +40,27 @@ def ingest_source(path: str, data_interval_start: datetime, run_id: str, force: 
     period = source.period_of(data_interval_start)
     warehouse = Warehouse()
     try:
-        return ingest(source, period, run_id, warehouse, force=force).as_dict()
+        result = ingest(source, period, run_id, warehouse, force=force)
+        if result.status == "loaded" and result.rows_rejected:
+            _alert_on_rejections(warehouse, result)
+        return result.as_dict()
     except BatchRejected as exc:
         raise AirflowFailException(str(exc)) from exc
     finally:
         warehouse.close()
+
+
+def _alert_on_rejections(warehouse: Any, result: Any) -> None:
+    """Alert when a loaded batch lost more rows than allowed, with the most frequent reasons."""
+    from dxstats import alerts
+
+    with warehouse.begin() as conn:
+        reasons = [(r[0], int(r[1])) for r in warehouse.query(conn, "operations/rejections_for_period",
+                                                             source=result.source, period=result.period)]
+    alert = alerts.rejected_rows_alert(result.source, result.period, result.files, result.rows_read,
+                                       result.rows_rejected, reasons)
+    if alert:
+        alerts.send(alert)
 
 
 def extract_source(path: str, data_interval_start: datetime, force: bool = False) -> dict[str, Any]:
@@ -66,3 +82,17 @@ def extract_source(path: str, data_interval_start: datetime, force: bool = False
         return getattr(importlib.import_module(module), name)(Month.of(data_interval_start), fresh=force)
     except RetryWouldNotHelp as exc:
         raise AirflowFailException(str(exc)) from exc
+
+
+def health_check(check: str) -> int:
+    """Run one of the daily checks (``dag_files`` or ``freshness``); the number of new alerts."""
+    from dxstats import health
+    from dxstats.warehouse import Warehouse
+
+    warehouse = Warehouse()
+    try:
+        warehouse.create_schema()
+        run = {"dag_files": health.check_dag_files, "freshness": health.check_freshness}[check]
+        return len(run(warehouse))
+    finally:
+        warehouse.close()

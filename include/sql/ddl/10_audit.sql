@@ -18,6 +18,8 @@ CREATE TABLE IF NOT EXISTS audit.batches (
     finished_at          TIMESTAMP    NOT NULL,
     CONSTRAINT batches_accounted CHECK (rows_read = rows_loaded + rows_rejected)
 );
+-- The batch's validation page (dxstats.validation_report): every expectation's result and the rejected rows.
+ALTER TABLE audit.batches ADD COLUMN IF NOT EXISTS validation_report VARCHAR(1000);
 
 -- One row per failed check of a rejected input row (a row can fail several checks).
 -- value holds only contract columns: personal data is never read, so it cannot land here.

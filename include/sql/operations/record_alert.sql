@@ -1,0 +1,1 @@
+INSERT INTO audit.alerts (alert_key, kind, subject, sent_at) VALUES (:alert_key, :kind, :subject, :sent_at);
