@@ -9,9 +9,10 @@
 set -e
 
 : "${WAREHOUSE_DB_PASSWORD:?WAREHOUSE_DB_PASSWORD must be set for the postgres service}"
+: "${ANALYST_DB_PASSWORD:?ANALYST_DB_PASSWORD must be set for the postgres service}"
 
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
-  --set=warehouse_password="$WAREHOUSE_DB_PASSWORD" <<'SQL'
+  --set=warehouse_password="$WAREHOUSE_DB_PASSWORD" --set=analyst_password="$ANALYST_DB_PASSWORD" <<'SQL'
 -- The pipeline's role. It owns the warehouse database, so `python -m dxstats.schema`
 -- (run by airflow-init through the `warehouse` connection) can create its schemas.
 CREATE ROLE dxstats LOGIN PASSWORD :'warehouse_password';
@@ -19,7 +20,10 @@ CREATE DATABASE warehouse OWNER dxstats;
 -- Nobody else connects unless granted: every other role is kept out of the warehouse.
 REVOKE ALL ON DATABASE warehouse FROM PUBLIC;
 
--- Analysts' read-only group role. Its grants (CONNECT on the database, USAGE and SELECT on
--- schema mart) come with a later issue, once the mart's tables settle; until then it reads nothing.
+-- Analysts' read-only group role: it may connect, and reads schema mart (include/sql/ddl/90_grants.postgresql.sql
+-- grants it, each time the schema is applied); core, staging and audit stay closed to it.
 CREATE ROLE analyst NOLOGIN;
+GRANT CONNECT ON DATABASE warehouse TO analyst;
+-- The analysts' login, a member of the group.
+CREATE ROLE analyst_reader LOGIN PASSWORD :'analyst_password' IN ROLE analyst;
 SQL

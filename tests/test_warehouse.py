@@ -85,3 +85,34 @@ def test_binary_copy_refuses_a_value_its_column_cannot_hold(pg_url):
     with pytest.raises(Exception, match="not in range"), warehouse.begin() as conn:
         warehouse.replace_period(conn, "core.fact_filing", "export_month", date(2022, 1, 1), [rows])
     warehouse.close()
+
+
+@pytest.mark.postgres
+def test_analysts_read_the_mart_and_nothing_else(pg_url, pg_server):
+    """The `analyst` group role (docker/postgres-init.sh) may read mart views, not the core tables beneath them."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from dxstats.warehouse import Warehouse
+
+    login = f"analyst_test_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute("DO $$ BEGIN CREATE ROLE analyst NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        admin.execute(f"CREATE ROLE {login} LOGIN IN ROLE analyst")
+    try:
+        warehouse = Warehouse(pg_url)
+        warehouse.create_schema()
+        warehouse.close()
+        url = make_url(pg_url).set(drivername="postgresql", username=login)
+        with psycopg.connect(url.render_as_string(hide_password=False)) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM mart.filing_indicators").fetchone() == (0,)
+        for table in ("core.fact_filing", "audit.batches"):
+            with psycopg.connect(url.render_as_string(hide_password=False)) as conn, \
+                    pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - fixed names
+    finally:
+        with psycopg.connect(pg_server, autocommit=True) as admin:
+            admin.execute(f"DROP OWNED BY {login}")
+            admin.execute(f"DROP ROLE {login}")
