@@ -116,3 +116,27 @@ def test_analysts_read_the_mart_and_nothing_else(pg_url, pg_server):
         with psycopg.connect(pg_server, autocommit=True) as admin:
             admin.execute(f"DROP OWNED BY {login}")
             admin.execute(f"DROP ROLE {login}")
+
+
+@pytest.mark.postgres
+def test_ingest_dags_starting_together_prepare_the_warehouse_one_at_a_time(pg_url):
+    """Every ingest DAG applies the schema and reloads the reference first; on 1 July they all start at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dxstats.reference import load_reference
+    from dxstats.warehouse import Warehouse
+
+    def prepare(_: int) -> int:
+        warehouse = Warehouse(pg_url)
+        try:
+            warehouse.create_schema()
+            return load_reference(warehouse).units
+        finally:
+            warehouse.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        units = list(pool.map(prepare, range(4)))
+    assert len(set(units)) == 1
+    warehouse = Warehouse(pg_url)
+    assert warehouse.frame("SELECT COUNT(*) AS n FROM core.dim_unit")["n"][0] == units[0]
+    warehouse.close()

@@ -220,6 +220,61 @@ def _locate_csv_problem(path: Path, codec: str, delimiter: str, width: int, head
 
 
 def _read_xlsx(path: Path, contract: Contract, header_row: int) -> RawTable:
+    """The first sheet. Calamine (Rust) reads a month's export in a fraction of a second, where openpyxl takes
+    several; but it gives a formula's cached value, and a formula must be rejected, not loaded, so a sheet with
+    any formula is read by openpyxl, which shows it."""
+    if _first_sheet_has_formulas(path) is False:
+        return _read_xlsx_values(path, contract, header_row)
+    return _read_xlsx_openpyxl(path, contract, header_row)
+
+
+def _first_sheet_has_formulas(path: Path) -> bool | None:
+    """Whether the first sheet's XML has a formula element; None when the workbook cannot be looked into."""
+    import re
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = archive.read("xl/workbook.xml")
+            first = re.search(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", workbook)
+            rels = archive.read("xl/_rels/workbook.xml.rels")
+            element = first and next((e for e in re.findall(rb"<Relationship\b[^>]*>", rels)
+                                      if re.search(rb'\bId="' + re.escape(first.group(1)) + rb'"', e)), None)
+            target = element and re.search(rb'\bTarget="([^"]+)"', element)
+            if not target:
+                return None
+            name = target.group(1).decode().lstrip("/")
+            sheet = archive.read(name if name.startswith("xl/") else f"xl/{name}")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return None
+    return re.search(rb"<(?:\w+:)?f[ >/]", sheet) is not None
+
+
+def _read_xlsx_values(path: Path, contract: Contract, header_row: int) -> RawTable:
+    import pandas as pd
+    import python_calamine
+
+    try:
+        sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except (python_calamine.CalamineError, OSError, ValueError) as exc:
+        raise SourceFileError(path, f"not a readable XLSX workbook ({type(exc).__name__})") from exc
+    if len(rows) < header_row:
+        raise SourceFileError(path, f"the first sheet's row {header_row} is blank; expected the header row",
+                              row=header_row)
+    header = [cell_text(v).strip() for v in rows[header_row - 1]]
+    if not any(header):
+        raise SourceFileError(path, f"the first sheet's row {header_row} is blank; expected the header row",
+                              row=header_row)
+    positions, dropped = map_header(path, header, contract, header_row)
+    records, problems = _xlsx_records(iter(rows[header_row:]), positions, header_row + 1, formulas=False)
+    frame = pd.DataFrame(records, columns=[*positions.values(), ROW])
+    table = _finish(path, frame, contract, dropped, header_row)
+    table.problems = problems
+    return table
+
+
+def _read_xlsx_openpyxl(path: Path, contract: Contract, header_row: int) -> RawTable:
     import zipfile
     from xml.etree.ElementTree import ParseError
 
@@ -248,7 +303,10 @@ def _read_xlsx(path: Path, contract: Contract, header_row: int) -> RawTable:
     return table
 
 
-def _xlsx_records(rows: Any, positions: dict[int, str], first_row: int) -> tuple[list[list[Any]], list[CellProblem]]:
+def _xlsx_records(rows: Any, positions: dict[int, str], first_row: int,
+                  formulas: bool = True) -> tuple[list[list[Any]], list[CellProblem]]:
+    """The contract's cells of each non-blank row as text, with its row number; ``formulas``: the reader shows
+    formulas (openpyxl), and each one is a rejected cell."""
     records: list[list[Any]] = []
     problems: list[CellProblem] = []
     for number, values in enumerate(rows, start=first_row):
@@ -258,7 +316,7 @@ def _xlsx_records(rows: Any, positions: dict[int, str], first_row: int) -> tuple
         for position, name in positions.items():
             value = values[position] if position < len(values) else None
             text = cell_text(value)
-            if text.startswith("=") or not isinstance(value, _PLAIN_VALUES):
+            if formulas and (text.startswith("=") or not isinstance(value, _PLAIN_VALUES)):
                 problems.append(CellProblem(number, name, text[:200], "a formula, not a value; export values only"))
                 text = ""
             record.append(text)

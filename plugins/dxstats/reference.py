@@ -120,6 +120,7 @@ def load_reference(warehouse: Warehouse) -> ReferenceCounts:
     agencies = read_agencies(agencies_path, units, units_path)
     procedures = read_procedures(settings.reference_dir() / "procedures.csv", agencies, agencies_path)
     with warehouse.begin() as conn:
+        warehouse.exclusive(conn)  # DAGs starting together reload the same rows
         warehouse.run(conn, "reference/clear")
         for table, frame in (("core.dim_unit", units), ("core.dim_agency", agencies),
                              ("core.dim_procedure", procedures)):

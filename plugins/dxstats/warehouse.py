@@ -43,6 +43,10 @@ def statements(path: Path) -> list[str]:
     return [s.strip().rstrip(";") for s in sqlparse.split(path.read_text(encoding="utf-8")) if s.strip()]
 
 
+#: the key of PostgreSQL's advisory lock that serialises schema changes and reference reloads
+MAINTENANCE_LOCK = 4_202_207
+
+
 class Warehouse:
     """A warehouse engine plus the dialect-specific ways to create, load and query it."""
 
@@ -89,14 +93,37 @@ class Warehouse:
             result = conn.execute(text(sql), params)
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
+    def exclusive(self, conn: Connection) -> None:
+        """Hold the warehouse's maintenance lock until ``conn``'s transaction ends (PostgreSQL).
+
+        On 1 January and 1 July every ingest DAG starts at once, and each first applies the schema and
+        reloads the reference dimensions: two of those at the same time would insert the same rows twice.
+        DuckDB has one writer at a time anyway.
+        """
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MAINTENANCE_LOCK})")
+
     def create_schema(self) -> None:
         """Create or update every schema, table and view (idempotent)."""
         with self.begin() as conn:
+            self.exclusive(conn)
+            self._drop_views(conn)
             for path in self._ddl_files():
                 log.debug("applying %s", path.relative_to(settings.SQL_DIR))
                 for statement in statements(path):
                     # Straight to the driver, without parameters: a "%" in DDL text is not a placeholder.
                     conn.connection.driver_connection.execute(statement)
+
+    def _drop_views(self, conn: Connection) -> None:
+        """PostgreSQL's CREATE OR REPLACE VIEW cannot rename or drop a column, so a new version's views are
+        created afresh: the old ones go first, in the same transaction (readers never see them missing)."""
+        if self.dialect != "postgresql":
+            return
+        views = conn.exec_driver_sql(
+            "SELECT table_schema, table_name FROM information_schema.views "
+            "WHERE table_schema IN ('staging', 'core', 'mart', 'audit')").fetchall()
+        for schema, name in views:
+            conn.exec_driver_sql(f'DROP VIEW IF EXISTS "{schema}"."{name}" CASCADE')
 
     def _ddl_files(self) -> list[Path]:
         """Every DDL and mart file in name order, each resolved for this engine by :func:`sql_file`."""
