@@ -31,6 +31,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -48,6 +49,7 @@ from mail import free_port
 
 from dxstats.assets import REPORT_INPUTS
 from dxstats.periods import HalfYear
+from dxstats.portal_simulator import PortalSimulator
 from dxstats.settings import PROJECT_ROOT, TIMEZONE
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -135,7 +137,8 @@ def databases(pg_server: str) -> Iterator[Databases]:
 # --- the Airflow processes ------------------------------------------------------------------------------------
 
 
-def airflow_env(home: Path, dbs: Databases, api_port: int, log_port: int, outbox: Path) -> dict[str, str]:
+def airflow_env(home: Path, dbs: Databases, api_port: int, log_port: int, outbox: Path, landing: Path,
+                portal_api: str) -> dict[str, str]:
     """The subprocesses' environment: this test's settings only, none inherited from the session.
 
     The pytest session has its own (SQLite) Airflow settings from conftest, so every ``AIRFLOW*`` and
@@ -174,8 +177,15 @@ def airflow_env(home: Path, dbs: Databases, api_port: int, log_port: int, outbox
         "no_proxy": "127.0.0.1,localhost",
         "GX_ANALYTICS_ENABLED": "False",
         "DXSTATS_WAREHOUSE_URL": Databases.sqlalchemy(dbs.warehouse),
-        "DXSTATS_LANDING_DIR": str(PROJECT_ROOT / "data" / "sample" / "landing"),
+        "DXSTATS_LANDING_DIR": str(landing),
         "DXSTATS_OUTBOX_DIR": str(outbox),
+        "DXSTATS_VALIDATION_DIR": str(outbox.parent / "validation"),
+        # the portal's month is pulled from the simulator; a failed try is retried after 2 s, not 5 min
+        "DXSTATS_PORTAL_SOURCE": "api",
+        "AIRFLOW_CONN_PORTAL_API": json.dumps({"conn_type": "http", "host": portal_api, "login": "dxstats",
+                                               "password": "sim-secret",
+                                               "extra": {"page_size": 5000, "backoff": 0.01, "max_attempts": 2}}),
+        "DXSTATS_TASK_RETRY_DELAY_S": "2",
     })
     return env
 
@@ -331,7 +341,27 @@ def poll(what: str, check: Callable[[], T | None], stack: AirflowStack, timeout:
 
 
 @pytest.fixture
-def airflow_stack(tmp_path: Path, databases: Databases) -> Iterator[AirflowStack]:
+def portal() -> Iterator[PortalSimulator]:
+    """The portal's export API, serving the sample's months; its first two answers for page 1 are HTTP 500,
+    so the extract task's first try fails (two attempts) and the scheduler's retry succeeds."""
+    faults = [{"kind": "server_error", "status": 500, "pages": [1], "times": 2}]
+    with PortalSimulator(faults=faults).start() as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    """A writable landing folder with the sample's files the runs read (the portal comes over HTTP)."""
+    sample, folder = PROJECT_ROOT / "data" / "sample" / "landing", tmp_path / "landing"
+    for part in ("ke_hoach_bcd/2022-H1", "van_ban_chi_dao/2022-H1", "chi_tieu/2022-H1", "population/2022",
+                 "postal/2022-H1", "household_survey/2022-H1", "telecom/2022-06", "portal_summary/2022-01"):
+        shutil.copytree(sample / part, folder / part)
+    return folder
+
+
+@pytest.fixture
+def airflow_stack(tmp_path: Path, databases: Databases, landing: Path,
+                  portal: PortalSimulator) -> Iterator[AirflowStack]:
     """Migrated metadata, then the dag-processor, the scheduler and the api-server; stopped afterwards."""
     home = tmp_path / "airflow"
     home.mkdir()
@@ -339,7 +369,8 @@ def airflow_stack(tmp_path: Path, databases: Databases) -> Iterator[AirflowStack
     password = secrets.token_urlsafe(16)
     # the simple auth manager keeps the passwords it generates in this file and uses one already there
     (home / "simple_auth_manager_passwords.json.generated").write_text(json.dumps({"admin": password}))
-    stack = AirflowStack(home, airflow_env(home, databases, api_port, log_port, tmp_path / "outbox"),
+    stack = AirflowStack(home, airflow_env(home, databases, api_port, log_port, tmp_path / "outbox", landing,
+                                           portal.base_url),
                          f"http://127.0.0.1:{api_port}", password)
     stack.session.trust_env = False  # no proxy for 127.0.0.1
     try:
@@ -436,7 +467,8 @@ def run_ingest(stack: AirflowStack, ingest: IngestRun) -> tuple[dict[str, Any], 
 
 
 def check_latest_interval_run(stack: AirflowStack, run: dict[str, Any], due: dict[str, Any]) -> None:
-    """The scheduler's run of the latest interval: the sample has no files for it, so its ingest fails."""
+    """The scheduler's run of the latest interval: the sample has no files for it (and the portal no filings), so
+    its ingest fails, saying so."""
     assert when(run["logical_date"]) == when(due["next_dagrun_logical_date"]), (run, due)
     states = {t: ti["state"] for t, ti in stack.task_instances(run["dag_id"], run["dag_run_id"]).items()}
     ingest_states = {s for t, s in states.items() if t.startswith("ingest_")}
@@ -444,7 +476,7 @@ def check_latest_interval_run(stack: AirflowStack, run: dict[str, Any], due: dic
         stack.describe_run(run["dag_id"], run["dag_run_id"])
     first_ingest = next(t for t in sorted(states) if t.startswith("ingest_"))
     failed_log = stack.task_log(run["dag_id"], run["dag_run_id"], first_ingest, 1)
-    assert re.search(r"no \w+ files for", failed_log), failed_log
+    assert re.search(r"no \w+ files for|has a header but no data rows", failed_log), failed_log
 
 
 def data_interval(run: dict[str, Any]) -> tuple[datetime, datetime]:
@@ -493,14 +525,18 @@ def check_warehouse(url: str) -> None:
         assert one("SELECT numerator, denominator FROM mart.institutional_indicators WHERE half_year = '2022-H1' "
                    "AND indicator = 'units_with_dx_committee' AND scope = 'xa'") == (163, 172)
         batches = set(conn.execute("SELECT DISTINCT source, period, status FROM audit.batches").fetchall())
-        assert batches == {(source, period, "loaded") for source, period in EXPECTED_PERIODS.items()}
+        loaded = {(source, period) for source, period, status in batches if status == "loaded"}
+        assert loaded == set(EXPECTED_PERIODS.items())
+        # the portal's latest month, pulled empty by the scheduler's own run, is refused and recorded as such
+        assert {(s, p, st) for s, p, st in batches if st != "loaded"} <= {
+            ("portal", p, "rejected") for _s, p, _st in batches if p > "2026"}
 
 
 # --- the test -------------------------------------------------------------------------------------------------
 
 
 def test_the_scheduler_runs_the_ingest_dags_and_the_assets_start_the_report(
-        airflow_stack: AirflowStack, databases: Databases, tmp_path: Path) -> None:
+        airflow_stack: AirflowStack, databases: Databases, tmp_path: Path, portal: PortalSimulator) -> None:
     stack, outbox = airflow_stack, tmp_path / "outbox"
     with stack.diagnostics():
         with stack.timed("api-server, scheduler, dag-processor healthy; DAGs parsed"):
@@ -557,6 +593,13 @@ def test_the_scheduler_runs_the_ingest_dags_and_the_assets_start_the_report(
         # --- what the runs produced ---
         check_warehouse(databases.warehouse)
         check_report_files(outbox)
+
+        # --- a retry for real: the portal answered 500 twice, so extract_portal's first try failed ---
+        portal_run = next(i.run_id for i in INGEST_RUNS if i.dag_id == "portal_filings")
+        extract = stack.task_instances("portal_filings", portal_run)["extract_portal"]
+        assert (extract["state"], extract["try_number"]) == ("success", 2), extract
+        statuses = [r["status"] for r in portal.requests if r["path"].endswith("/filings")]
+        assert statuses[:3] == [500, 500, 200], statuses
         deadline_halves = {str(HalfYear.of(when(r["run_after"])).previous)
                            for r in report_runs if r["run_type"] == "scheduled"}
         assert {p.name for p in outbox.iterdir()} == {HALF_YEAR} | deadline_halves

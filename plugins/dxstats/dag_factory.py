@@ -8,6 +8,7 @@ without the words "airflow" and "dag" in it, so such a file's docstring says "Ai
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -23,9 +24,13 @@ MONTHLY = "0 0 1 * *"  # ... one calendar month
 
 
 def house_default_args(retries: int = 2, retry_delay: timedelta = timedelta(minutes=5)) -> dict[str, Any]:
-    """Every DAG's task defaults: the team that owns it, retries for what a retry can fix, and the alert."""
-    return {"owner": "data-engineering", "retries": retries, "retry_delay": retry_delay,
-            "on_failure_callback": on_failure}
+    """Every DAG's task defaults: the team that owns it, retries for what a retry can fix, and the alert.
+
+    ``DXSTATS_TASK_RETRY_DELAY_S`` overrides the delay (the scheduler test retries in seconds, not minutes).
+    """
+    override = os.environ.get("DXSTATS_TASK_RETRY_DELAY_S")
+    delay = timedelta(seconds=float(override)) if override else retry_delay
+    return {"owner": "data-engineering", "retries": retries, "retry_delay": delay, "on_failure_callback": on_failure}
 
 
 def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple[str, Asset]], *,

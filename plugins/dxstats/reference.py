@@ -112,10 +112,20 @@ def read_procedures(path: Path, agencies: pd.DataFrame, agencies_path: Path) -> 
     return procedures
 
 
-def load_reference(warehouse: Warehouse) -> ReferenceCounts:
-    """Replace the reference dimensions from the configured files, in one transaction."""
+def load_reference(warehouse: Warehouse, *, force: bool = False) -> ReferenceCounts:
+    """Replace the reference dimensions from the configured files, in one transaction; nothing to do when the
+    files are the ones last loaded here, unless ``force``."""
+    import hashlib
+
     units_path = settings.units_file()
     agencies_path = settings.reference_dir() / "agencies.csv"
+    paths = (units_path, agencies_path, settings.reference_dir() / "procedures.csv")
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()
+    if not force:
+        with warehouse.begin() as conn:
+            if warehouse.applied(conn, "reference") == digest:
+                (counts,) = warehouse.query(conn, "reference/counts")
+                return ReferenceCounts(*counts)
     units = read_units(units_path)
     agencies = read_agencies(agencies_path, units, units_path)
     procedures = read_procedures(settings.reference_dir() / "procedures.csv", agencies, agencies_path)
@@ -125,6 +135,7 @@ def load_reference(warehouse: Warehouse) -> ReferenceCounts:
         for table, frame in (("core.dim_unit", units), ("core.dim_agency", agencies),
                              ("core.dim_procedure", procedures)):
             warehouse.bulk_insert(conn, table, frame.drop(columns=[ROW]))
+        warehouse.record_applied(conn, "reference", digest)
     counts = ReferenceCounts(len(units), len(agencies), len(procedures))
     log.info("reference loaded: %s", counts)
     return counts

@@ -8,10 +8,11 @@ PostgreSQL, an Arrow scan on DuckDB), inside the caller's transaction.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import time
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,16 +104,40 @@ class Warehouse:
         if self.dialect == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MAINTENANCE_LOCK})")
 
-    def create_schema(self) -> None:
-        """Create or update every schema, table and view (idempotent)."""
+    def create_schema(self, *, force: bool = False) -> None:
+        """Create or update every schema, table and view (idempotent); nothing to do when the DDL has not
+        changed since it was last applied here, unless ``force``."""
+        files = self._ddl_files()
+        digest = hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
         with self.begin() as conn:
             self.exclusive(conn)
+            if not force and self.applied(conn, "schema") == digest:
+                return
             self._drop_views(conn)
-            for path in self._ddl_files():
+            for path in files:
                 log.debug("applying %s", path.relative_to(settings.SQL_DIR))
                 for statement in statements(path):
                     # Straight to the driver, without parameters: a "%" in DDL text is not a placeholder.
                     conn.connection.driver_connection.execute(statement)
+            self.record_applied(conn, "schema", digest)
+
+    def applied(self, conn: Connection, what: str) -> str | None:
+        """The digest ``what`` (``schema``, ``reference``) was last applied with, if any."""
+        exists = conn.exec_driver_sql("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'audit' "
+                                      "AND table_name = 'applied_versions'").scalar()
+        if not exists:
+            return None
+        from sqlalchemy import text
+
+        return conn.execute(text("SELECT digest FROM audit.applied_versions WHERE what = :what"),
+                            {"what": what}).scalar()
+
+    def record_applied(self, conn: Connection, what: str, digest: str) -> None:
+        from sqlalchemy import text
+
+        conn.execute(text("DELETE FROM audit.applied_versions WHERE what = :what"), {"what": what})
+        conn.execute(text("INSERT INTO audit.applied_versions (what, digest, applied_at) VALUES (:what, :digest, "
+                          ":applied_at)"), {"what": what, "digest": digest, "applied_at": datetime.now()})
 
     def _drop_views(self, conn: Connection) -> None:
         """PostgreSQL's CREATE OR REPLACE VIEW cannot rename or drop a column, so a new version's views are

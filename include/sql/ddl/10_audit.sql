@@ -43,3 +43,11 @@ JOIN core.half_years AS h
   OR (LENGTH(b.period) = 7 AND SUBSTRING(b.period, 5, 1) = '-'
       AND b.period >= SUBSTRING(CAST(h.first_day AS VARCHAR), 1, 7)
       AND b.period <= SUBSTRING(CAST(h.last_day AS VARCHAR), 1, 7));
+
+-- What the warehouse was last built from: the DDL's and the reference files' SHA-256, so that the ingest DAGs'
+-- first step, run before every load, does nothing when nothing changed.
+CREATE TABLE IF NOT EXISTS audit.applied_versions (
+    what        VARCHAR(40)  PRIMARY KEY,   -- schema, reference
+    digest      CHAR(64)     NOT NULL,
+    applied_at  TIMESTAMP    NOT NULL
+);
