@@ -89,6 +89,12 @@ def test_main_job_ingests_the_half_year_and_writes_indicators(tmp_path: Path):
             for figure in ARTICLE_FIGURES[language]:
                 assert figure in content, f"{figure!r} missing from the {language} {kind}"
     assert_pages_not_blank(report / "bao_cao_cds_2022-H1.pdf", tmp_path / "pages")
+    # the 172 commune committees are a workbook list; the PDF says where they are
+    import openpyxl
+
+    communes = openpyxl.load_workbook(report / "bao_cao_cds_2022-H1.xlsx", read_only=True)["DVC theo UBND cấp xã"]
+    assert sum(str(row[0]).startswith("UBND ") for row in communes.iter_rows(min_row=2, values_only=True)) == 172
+    assert "Số liệu của 172 UBND cấp xã ở trang tính" in pdf_text(report / "bao_cao_cds_2022-H1.pdf")
     output = done.stdout + done.stderr + written.read_text(encoding="utf-8-sig")
     output += "".join(p.read_text(encoding="utf-8-sig") for p in report.glob("*.csv"))
     output += xlsx_text(report / "bao_cao_cds_2022-H1.xlsx") + pdf_text(report / "bao_cao_cds_2022-H1.pdf")

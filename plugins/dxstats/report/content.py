@@ -226,16 +226,23 @@ def _services(warehouse: Warehouse, half: HalfYear, now: Figures, language: str)
                     tuple(_service_row(text(f"kind_{r.scope_key}", language), r, language)
                           for r in kinds.itertuples()))
     agencies = f[(f["scope"] == "agency") & (f["filings_received"] > 0)].sort_values(["agency_kind", "agency_code"])
-    by_agency = Table("services_by_agency", text("t_services_agency", language),
-                      _service_columns(Column("agency", text("col_agency", language)), language),
-                      tuple(_service_row(r.agency_name or r.scope_key, r, language) for r in agencies.itertuples()))
+    columns = _service_columns(Column("agency", text("col_agency", language)), language)
+    communes = agencies["agency_kind"] == "xa"
+    by_agency = Table("services_by_agency", text("t_services_agency", language), columns,
+                      tuple(_service_row(r.agency_name or r.scope_key, r, language)
+                            for r in agencies[~communes].itertuples()))
+    # 172 commune committees: a list for the workbook and CSV; the PDF has them by district and names the sheet
+    by_commune = Table("services_by_commune", text("t_services_commune", language), columns,
+                       tuple(_service_row(r.agency_name or r.scope_key, r, language)
+                             for r in agencies[communes].itertuples()),
+                       note=text("n_services_communes", language, count=int(communes.sum())), in_pdf=False)
     districts = f[f["scope"] == "district"].sort_values("scope_key")
     by_district = Table("services_by_district", text("t_services_district", language),
                         _service_columns(Column("district", text("col_district", language)), language),
                         tuple(_service_row(r.district_name or r.scope_key, r, language)
                               for r in districts.itertuples()))
     return Section(text("s_services", language), (_services_sentence(now, language),),
-                   (by_kind, _service_counts(kinds, language), by_agency, by_district),
+                   (by_kind, _service_counts(kinds, language), by_agency, by_district, by_commune),
                    (_trend_chart(warehouse, half, language),))
 
 

@@ -28,6 +28,10 @@ VI: dict[str, str] = {
     "sh_institutional": "Thể chế", "sh_infrastructure": "Hạ tầng số",
     "sh_infrastructure_district": "Hạ tầng theo huyện", "sh_services_by_kind": "DVC theo loại cơ quan",
     "sh_services_by_agency": "DVC theo cơ quan", "sh_services_by_district": "DVC theo huyện",
+    "sh_services_by_commune": "DVC theo UBND cấp xã",
+    "t_services_commune": "Dịch vụ công trực tuyến theo UBND cấp xã",
+    "n_services_communes": ("Số liệu của {count} UBND cấp xã ở trang tính \"DVC theo UBND cấp xã\" của tệp XLSX và "
+                            "trong tệp CSV services_by_commune."),
     "sh_ranking_departments": "Xếp hạng sở ngành", "sh_ranking_districts": "Xếp hạng cấp huyện",
     "sh_change": "So với kỳ trước", "sh_targets": "Chỉ tiêu năm", "sh_inputs": "Dữ liệu đầu vào",
     "sh_rejections": "Dòng bị loại", "sh_summary": "Tóm tắt",
@@ -136,6 +140,10 @@ EN: dict[str, str] = {
     "sh_institutional": "Institutions", "sh_infrastructure": "Infrastructure",
     "sh_infrastructure_district": "Infrastructure by district", "sh_services_by_kind": "Services by agency kind",
     "sh_services_by_agency": "Services by agency", "sh_services_by_district": "Services by district",
+    "sh_services_by_commune": "Services by commune",
+    "t_services_commune": "Online public services by commune People's Committee",
+    "n_services_communes": ("The {count} commune People's Committees are listed in the XLSX sheet \"Services by "
+                            "commune\" and the CSV file services_by_commune."),
     "sh_ranking_departments": "Ranking departments", "sh_ranking_districts": "Ranking districts",
     "sh_change": "Change", "sh_targets": "Targets", "sh_inputs": "Inputs", "sh_rejections": "Rows rejected",
     "sh_summary": "Summary",

@@ -32,6 +32,7 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple[Any, ...], ...]  # raw values, one per column; None is shown as empty
     note: str = ""  # a sentence under the table (sources, definitions)
+    in_pdf: bool = True  # False: a long list for the workbook and CSV only (the PDF says where to find it)
 
 
 @dataclass(frozen=True)

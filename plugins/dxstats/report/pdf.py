@@ -124,7 +124,12 @@ def _section(pdf: FPDF, report: Report, number: int, section: Section) -> None:
         pdf.multi_cell(0, 5, _nfc(paragraph), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     for table in section.tables:
-        _table(pdf, table, report.language)
+        if table.in_pdf:
+            _table(pdf, table, report.language)
+        elif table.note:  # a list left to the workbook: say where it is
+            pdf.set_font(FAMILY, "", NOTE_SIZE)
+            pdf.multi_cell(0, 4, _nfc(table.note), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
     for chart in section.charts:
         _chart(pdf, chart, report.language)
     pdf.ln(3)
