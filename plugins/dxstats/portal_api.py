@@ -46,8 +46,9 @@ FILINGS_PATH = "/api/v1/filings"
 TOKEN_PATH = "/api/v1/token"
 #: the contract's fields as the API names them (Vietnamese): all that is kept of an item
 FIELDS = tuple(c.source_name for c in CONTRACT.columns)
-_KEEP = {normalise_header(c.name): c.source_name for c in CONTRACT.columns} | {
-    normalise_header(c.source_name): c.source_name for c in CONTRACT.columns}
+#: an item's key, in either language, -> the contract column (the file reader's own header matching)
+_COLUMN_OF = CONTRACT.header_lookup()
+_SOURCE_NAME = {c.name: c.source_name for c in CONTRACT.columns}
 
 
 class PortalApiError(RuntimeError):
@@ -223,7 +224,7 @@ def _parse(response: Any, number: int) -> Page:
 def _kept(item: dict[str, Any]) -> dict[str, str]:
     kept = {}
     for key, value in item.items():
-        name = _KEEP.get(normalise_header(key))
+        name = _SOURCE_NAME.get(_COLUMN_OF.get(normalise_header(key), ""))
         if name:
             kept[name] = "" if value is None else str(value)
     return kept

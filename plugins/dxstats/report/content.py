@@ -360,7 +360,7 @@ def _change(now: Figures, before: Figures, half: HalfYear, language: str) -> Sec
         label = text(f"i_{name}", language) + (f" ({text(f'kind_{scope}', language)})" if scope else "")
         current, previous = _headline(now, source, indicator, field), _headline(before, source, indicator, field)
         change = None if current is None or previous is None else current - previous
-        rows.append((label, _shown(current, kind, language), _shown(previous, kind, language), change))
+        rows.append((label, format_value(current, kind, language), format_value(previous, kind, language), change))
     table = Table("change", text("t_change", language), (
         Column("indicator", text("col_indicator", language)), Column("value", text("col_value", language)),
         Column("previous", text("col_previous", language)), Column("change", text("col_change", language), "change")),
@@ -372,7 +372,7 @@ def _change_sentence(now: Figures, before: Figures, half: HalfYear, language: st
     def move(field: str, kind: str) -> str:
         after = _headline(now, "filings", field, field)
         earlier = _headline(before, "filings", field, field)
-        shown = {"after": _shown(after, kind, language), "before": _shown(earlier, kind, language)}
+        shown = {"after": format_value(after, kind, language), "before": format_value(earlier, kind, language)}
         if earlier is None:
             return text("n_change_new", language, **shown)
         key = "n_change_same" if after == earlier else ("n_change_move" if after > earlier else "n_change_down")
@@ -495,6 +495,3 @@ def _num(value: Any) -> float | int | None:
     number = float(value)
     return int(number) if number.is_integer() and not isinstance(value, float) else number
 
-
-def _shown(value: float | None, kind: str, language: str) -> str:
-    return format_value(value, kind, language)  # type: ignore[arg-type]
