@@ -12,17 +12,22 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dxstats import settings
 from dxstats.errors import BatchRejected, SourceFileError
 from dxstats.load import FileBatch, Target, load_period, record_batches
 from dxstats.normalise import normalise
 from dxstats.periods import Month
-from dxstats.reading import SUPPORTED, read_table
+from dxstats.reading import ROW, SUPPORTED, open_table
 from dxstats.sources import Period, Source, portal
 from dxstats.validate import validate
 from dxstats.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -84,16 +89,22 @@ def ingest(source: Source, period: Period, run_id: str, warehouse: Warehouse | N
         log.info("%s %s: files unchanged since the last load; nothing to do", target.source, period)
         return IngestResult(target.source, target.period, "unchanged", [p.name for p in files], 0, 0, 0)
     parameters = source.parameters(warehouse, period) if source.parameters else {}
-    batches = [_read(source, period, path, hashes[path]) for path in files]
+    batches = [_open(source, path, hashes[path]) for path in files]
     clock = time.perf_counter()
     try:
         if any(b.status == "rejected" for b in batches):
             raise BatchRejected("; ".join(str(b.message) for b in batches if b.status == "rejected"))
-        load_period(warehouse, target, batches, run_id, lambda batch: _validate(source, batch, parameters))
+        load_period(warehouse, target, batches, run_id, lambda batch: _chunks(source, period, batch),
+                    lambda rows: validate(rows, source.name, parameters))
+    except SourceFileError as exc:  # a file broken past its header: found while streaming it
+        broken = next(b for b in batches if str(b.path) == exc.path)
+        broken.status, broken.message, broken.rows_read = "rejected", str(exc), 0
+        _record_refusal(warehouse, target, batches, run_id)
+        raise BatchRejected(f"{exc} — {target.source} {period} was not loaded; the warehouse is unchanged") from exc
     except BatchRejected as exc:
         _record_refusal(warehouse, target, batches, run_id)
         raise BatchRejected(f"{exc} — {target.source} {period} was not loaded; the warehouse is unchanged") from exc
-    log.info("%s %s: validated and loaded in one transaction in %.2f s", target.source, period,
+    log.info("%s %s: streamed, validated and loaded in one transaction in %.2f s", target.source, period,
              time.perf_counter() - clock)
     result = IngestResult(target.source, target.period, "loaded", [p.name for p in files],
                           sum(b.rows_read for b in batches), sum(b.rows_loaded for b in batches),
@@ -109,38 +120,32 @@ def _unchanged(warehouse: Warehouse, target: Target, hashes: dict[Path, str]) ->
     return current == {(p.name, h) for p, h in hashes.items()}
 
 
-def _read(source: Source, period: Period, path: Path, sha256: str) -> FileBatch:
-    """Read and type one file; a structural problem marks it rejected instead of raising."""
+def _open(source: Source, path: Path, sha256: str) -> FileBatch:
+    """Open one file (type, encoding, header checked); a structural problem marks it rejected instead of raising."""
     batch = FileBatch(batch_id=str(uuid.uuid4()), path=path, sha256=sha256, rows_read=0,
                       started_at=datetime.now())
-    clock = time.perf_counter()
     try:
         layout = source.layout(path)
-        raw = read_table(path, layout.contract, encoding=layout.encoding, delimiter=layout.delimiter,
-                         header_row=layout.header_row)
+        batch.stream = open_table(path, layout.contract, encoding=layout.encoding, delimiter=layout.delimiter,
+                                  header_row=layout.header_row)
     except SourceFileError as exc:
         batch.status, batch.message = "rejected", str(exc)
-        return batch
-    batch.rows_read = raw.rows_read
-    read_s, clock = time.perf_counter() - clock, time.perf_counter()
-    typed, type_problems = normalise(raw, layout.contract)
-    typed = typed.assign(**layout.constants)
-    batch.rows = source.prepare(typed, period) if source.prepare else typed
-    batch.rejections = type_problems.iloc[0:0]
-    batch.reject(type_problems)
-    log.info("%s: %d rows; read %.2f s, typed %.2f s", path.name, raw.rows_read, read_s, time.perf_counter() - clock)
     return batch
 
 
-def _validate(source: Source, batch: FileBatch, parameters: dict[str, Any]) -> None:
-    """Run the source's suite on the batch's rows still in the running; reject what it names."""
-    clock = time.perf_counter()
-    outcome = validate(batch.rows, source.name, parameters)
-    batch.expectation_results = outcome.results
-    if outcome.table_failures:
-        batch.status, batch.message = "rejected", f"{batch.path}: " + "; ".join(outcome.table_failures)
-    batch.reject(outcome.rejections)
-    log.info("%s: validated in %.2f s", batch.path.name, time.perf_counter() - clock)
+def _chunks(source: Source, period: Period, batch: FileBatch) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """The file's rows a chunk at a time, typed: (rows that passed typing, what typing rejected)."""
+    layout = source.layout(batch.path)
+    for raw in batch.stream.chunks(settings.chunk_rows()):
+        clock = time.perf_counter()
+        batch.rows_read += raw.rows_read
+        typed, problems = normalise(raw, layout.contract)
+        typed = typed.assign(**layout.constants)
+        typed = source.prepare(typed, period) if source.prepare else typed
+        rows = typed[~typed[ROW].isin(problems[ROW])] if not problems.empty else typed
+        log.debug("%s: rows %d-%d typed in %.2f s", batch.path.name, raw.frame[ROW].iloc[0], raw.frame[ROW].iloc[-1],
+                  time.perf_counter() - clock)
+        yield rows, problems
 
 
 def _record_refusal(warehouse: Warehouse, target: Target, batches: list[FileBatch], run_id: str) -> None:
@@ -148,7 +153,8 @@ def _record_refusal(warehouse: Warehouse, target: Target, batches: list[FileBatc
     for batch in batches:
         batch.status = "rejected"
         batch.message = batch.message or "not loaded: another file of the month was rejected"
-        batch.rows_rejected, batch.rows_loaded, batch.rejections = batch.rows_read, 0, None
+        batch.rows_rejected, batch.rows_loaded = batch.rows_read, 0
+        batch.rejections, batch.rejection_entries = None, 0
     with warehouse.begin() as conn:
         record_batches(warehouse, conn, target, batches, run_id)
 

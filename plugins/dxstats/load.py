@@ -1,14 +1,17 @@
-"""Replace the period while validating -> check keys -> drop rejected rows -> record, in one transaction.
+"""Stream a period's files into staging while validating -> check keys -> swap the period in -> record, atomically.
 
-The story of a load, each step a short function. If any step raises, the transaction rolls
-back and the warehouse is as it was; the caller then records the refusal in audit.
+The story of a load, each step a short function. Everything runs in one transaction: if any
+step raises, it rolls back and the warehouse is as it was; the caller then records the refusal.
 
-Rows are written once, straight into ``core``: the slow parts of a load are PostgreSQL
-writing rows and Python validating them, so they run side by side (the period's replacement
-in a worker thread, on the transaction's connection; the suite in the caller's thread).
-A key repeated within the period is found in the frames before anything is written; a key
-already loaded for another period is found in core afterwards. The few rows the suite or
-that check reject are deleted again before commit.
+A file is streamed a chunk at a time (``DXSTATS_CHUNK_ROWS``), so memory follows the chunk, not
+the file. Each chunk's rows are written to a bare staging table (:meth:`Warehouse.stage_period`)
+by a worker thread, on the transaction's connection, while the caller validates the chunk and
+reads the next one: PostgreSQL's writing and Python's checking overlap. Rejections go to
+``audit.rejected_rows`` as they are found, by the same worker, in order. Once every chunk is
+in, keys repeated within the period are found (every copy rejected), rejected rows are deleted
+from staging, and staging replaces the period; keys already loaded for another period are
+found in core last, under a lock, so that loads of different months can run in parallel.
+Counts come from the warehouse: rows read = rows loaded + rows rejected, or the load rolls back.
 A source's SQL for the steps is found by name under ``include/sql/<source>/``.
 """
 
@@ -17,9 +20,10 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -27,43 +31,63 @@ from typing import TYPE_CHECKING, Any
 
 from dxstats.errors import BatchRejected
 from dxstats.normalise import REJECTION_COLUMNS
+from dxstats.reading import ROW
 from dxstats.settings import max_rejected_share
+from dxstats.validation_report import MAX_ROWS
 from dxstats.warehouse import sql_file
 
 if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy import Connection
 
+    from dxstats.reading import TableStream
+    from dxstats.validate import ValidationOutcome
     from dxstats.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
+#: a file's chunks: (typed rows that passed typing, the rejections typing found)
+Chunks = Callable[["FileBatch"], Iterable[tuple["pd.DataFrame", "pd.DataFrame"]]]
+
 
 @dataclass
 class FileBatch:
-    """One landing file, read and typed, then loaded (or recorded as rejected)."""
+    """One landing file, streamed and loaded (or recorded as rejected)."""
 
     batch_id: str
     path: Path
     sha256: str
     rows_read: int
     started_at: datetime
-    rows: pd.DataFrame | None = None  # typed rows still in the running, with ``source_row``
-    rejections: pd.DataFrame | None = None
+    stream: TableStream | None = None  # the file's rows, opened and header-checked
+    rejections: pd.DataFrame | None = None  # the first rejections found, for the validation page
+    rejection_entries: int = 0  # every rejection recorded (a row may have several)
     expectation_results: list[dict[str, Any]] = field(default_factory=list)
     rows_loaded: int = 0
     rows_rejected: int = 0
     status: str = "loaded"
     message: str | None = None
 
-    def reject(self, rejections: pd.DataFrame) -> None:
-        """Add rejections; their rows leave the running."""
+    def note(self, rejections: pd.DataFrame) -> None:
+        """Count rejections just recorded, and keep the first ones for the validation page (memory stays small)."""
         import pandas as pd
 
-        if rejections.empty:
+        self.rejection_entries += len(rejections)
+        shown = 0 if self.rejections is None else len(self.rejections)
+        if shown < MAX_ROWS and not rejections.empty:
+            self.rejections = pd.concat([self.rejections, rejections.head(MAX_ROWS - shown)],
+                                        ignore_index=True)
+
+    def merge_results(self, results: list[dict[str, Any]]) -> None:
+        """Add one chunk's expectation results to the file's: counts add up, a failure anywhere fails."""
+        if not self.expectation_results:
+            self.expectation_results = [dict(r) for r in results]
             return
-        self.rejections = pd.concat([self.rejections, rejections], ignore_index=True)
-        self.rows = self.rows[~self.rows["source_row"].isin(rejections["source_row"])]
+        for total, part in zip(self.expectation_results, results, strict=True):
+            total["success"] = total["success"] and part["success"]
+            for count in ("element_count", "unexpected_count"):
+                if part.get(count) is not None:
+                    total[count] = (total.get(count) or 0) + part[count]
 
 
 @dataclass(frozen=True)
@@ -80,32 +104,32 @@ class Target:
 
 
 def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], run_id: str,
-                validate_batch: Callable[[FileBatch], None]) -> None:
+                chunks: Chunks, validate_rows: Callable[[pd.DataFrame], ValidationOutcome]) -> None:
     """Replace the period's rows with the batches' rows that pass, and record everything, atomically."""
     with warehouse.begin() as conn:
+        with _step("stream the files into staging while validating"):
+            staging = warehouse.stage_period(conn, target.fact_table, target.period_column, target.period_start)
+            keys = _KeyCounter(target.key)
+            with _Writer() as writer:
+                for batch in batches:
+                    _stream(warehouse, conn, target, staging, batch, chunks, validate_rows, writer, keys)
+            warehouse.analyse(conn, staging)
         with _step("keys counted once in the period"):
-            _reject_repeated_keys(batches, target)
-        with _step("replace the period while validating"):
-            candidates = [_fact_rows(target, b) for b in batches]  # the rows as they stand before the suite
-            _side_by_side(lambda: warehouse.replace_period(conn, target.fact_table, target.period_column,
-                                                           target.period_start, candidates),
-                          lambda: [validate_batch(b) for b in batches])
+            for batch, repeats in keys.repeats(batches):
+                _record(warehouse, conn, batch, repeats)
+        with _step("drop rejected rows and swap the period in"):
+            _drop_rejected(warehouse, conn, target, staging, batches)
+            warehouse.swap_period(conn, target.fact_table, staging, target.period_column, target.period_start)
         with _step("keys counted once across periods"):
-            _reject_keys_of_other_periods(warehouse, conn, target, batches)
-        _refuse_mostly_rejected(batches, max_rejected_share())
-        refused = [b for b in batches if b.status == "rejected"]
-        if refused:
-            raise BatchRejected("; ".join(str(b.message) for b in refused))
-        with _step("drop rejected rows and record"):
-            record_rejections(warehouse, conn, batches)
-            if any(b.rejections is not None and not b.rejections.empty for b in batches):
-                warehouse.delete_rejected(conn, target.fact_table, target.period_column, target.period_start,
-                                          [b.batch_id for b in batches])
-            _count_loaded(warehouse.rows_per_batch(conn, target.fact_table, target.period_column,
-                                                   target.period_start), batches)
-            _check_accounting(batches)
-            warehouse.run(conn, "audit/supersede_batches", source=target.source, period=target.period)
-            record_batches(warehouse, conn, target, batches, run_id)
+            warehouse.exclusive(conn, target.fact_table)  # held to commit: parallel loads check one at a time
+            if _reject_keys_of_other_periods(warehouse, conn, target, batches):
+                _drop_rejected(warehouse, conn, target, target.fact_table, batches)
+        _count(warehouse, conn, target, batches)
+        _refuse_mostly_rejected(warehouse, conn, batches, max_rejected_share())
+        _refuse(batches)
+        _check_accounting(batches)
+        warehouse.run(conn, "audit/supersede_batches", source=target.source, period=target.period)
+        record_batches(warehouse, conn, target, batches, run_id)
 
 
 @contextlib.contextmanager
@@ -116,99 +140,207 @@ def _step(name: str) -> Iterator[None]:
     log.debug("load step %s: %.2f s", name, time.perf_counter() - started)
 
 
-def _reject_repeated_keys(batches: list[FileBatch], target: Target) -> None:
-    """A key twice in a file, or in two files of the period: every copy is rejected (which is right is unknown)."""
-    import numpy as np
+def _stream(warehouse: Warehouse, conn: Connection, target: Target, staging: str, batch: FileBatch,
+            chunks: Chunks, validate_rows: Callable[[pd.DataFrame], ValidationOutcome], writer: _Writer,
+            keys: _KeyCounter) -> None:
+    """Write one file's chunks to staging (worker) while validating them (here); a table-level failure refuses it.
+
+    A chunk whose rows all failed typing is not validated; if no chunk had rows left, the suite
+    still runs once on none, so that its table rules ("the export has rows") judge the file.
+    """
+    empty = None
+    for rows, rejections in chunks(batch):
+        if rows.empty:
+            empty = rows
+        else:
+            facts = _fact_rows(target, batch, rows)
+            writer.submit(lambda facts=facts: warehouse.append(conn, staging, facts))
+            keys.add(batch, rows)
+            rejections = _validated(batch, rows, validate_rows, rejections)
+        _submit_rejections(warehouse, conn, writer, batch, rejections)
+    if not batch.expectation_results and empty is not None:
+        _submit_rejections(warehouse, conn, writer, batch, _validated(batch, empty, validate_rows, None))
+    _refuse([batch])
+
+
+def _validated(batch: FileBatch, rows: pd.DataFrame, validate_rows: Callable[[pd.DataFrame], ValidationOutcome],
+               rejections: pd.DataFrame | None) -> pd.DataFrame:
+    """Validate a chunk's rows; the chunk's rejections with the suite's added."""
     import pandas as pd
 
-    keys = pd.concat([b.rows[target.key] for b in batches], ignore_index=True)
-    repeated = keys.duplicated(keep=False).to_numpy()  # one pass over every key; usually none repeats
-    if not repeated.any():
-        return
-    owner = np.repeat([b.batch_id for b in batches], [len(b.rows) for b in batches])
-    repeats = pd.DataFrame({target.key: keys[repeated], "batch_id": owner[repeated]})
-    in_file = repeats.duplicated([target.key, "batch_id"], keep=False)
-    label = target.key.replace("_", " ")
-    for batch in batches:
-        mine = repeats["batch_id"] == batch.batch_id
-        for hit, where in ((in_file, "more than once in the file"),
-                           (~in_file, "in more than one file of the period")):
-            rows = batch.rows[batch.rows[target.key].isin(repeats.loc[mine & hit, target.key])]
-            batch.reject(_rejections(rows, target.key, f"{label} appears {where}; every copy is rejected",
-                                     f"{target.key}_counted_once"))
+    outcome = validate_rows(rows)
+    batch.merge_results(outcome.results)
+    if outcome.table_failures:
+        batch.status, batch.message = "rejected", f"{batch.path}: " + "; ".join(outcome.table_failures)
+    parts = [r for r in (rejections, outcome.rejections) if r is not None and not r.empty]
+    return pd.concat(parts, ignore_index=True) if parts else outcome.rejections
 
 
-def _refuse_mostly_rejected(batches: list[FileBatch], max_share: float) -> None:
-    """A file that loses more than ``max_share`` of its rows is more likely the wrong file than bad rows."""
-    for batch in batches:
-        rejected = batch.rejections["source_row"].nunique() if batch.rejections is not None else 0
-        if batch.status != "rejected" and rejected > max_share * batch.rows_read:
-            reasons = batch.rejections["reason"].value_counts().head(3)
-            batch.status = "rejected"
-            batch.message = (f"{batch.path}: {rejected} of {batch.rows_read} rows failed their checks, more than "
-                             f"the {max_share:.0%} a file may lose (DXSTATS_MAX_REJECTED_SHARE); most frequent: "
-                             + "; ".join(f"{reason} ({count})" for reason, count in reasons.items())
-                             + ". Is it the right file for this period?")
+def _submit_rejections(warehouse: Warehouse, conn: Connection, writer: _Writer, batch: FileBatch,
+                       rejections: pd.DataFrame) -> None:
+    if not rejections.empty:
+        writer.submit(lambda: _record(warehouse, conn, batch, rejections))
+
+
+def _refuse(batches: list[FileBatch]) -> None:
+    refused = [b for b in batches if b.status == "rejected"]
+    if refused:
+        raise BatchRejected("; ".join(str(b.message) for b in refused))
+
+
+class _Writer:
+    """The load's writes, run in order by one worker thread while the caller reads and checks the next chunk.
+
+    The queue holds one write: with the one being written and the one being prepared, at most
+    three chunks are in memory. The first failed write stops the rest and is raised to the caller.
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[Callable[[], object] | None] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="dxstats-load-writer", daemon=True)
+
+    def __enter__(self) -> _Writer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        self._queue.put(None)
+        self._thread.join()  # never roll back under a write still in flight
+        if kind is None and self._error is not None:
+            raise self._error
+
+    def submit(self, write: Callable[[], object]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(write)
+
+    def _work(self) -> None:
+        while (write := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    write()
+                except BaseException as exc:  # re-raised in the caller's thread
+                    self._error = exc
+
+
+class _KeyCounter:
+    """Every key of the period, kept as compact Arrow text with its file row, to find the ones repeated.
+
+    Ten million filing ids take about 250 MB this way; pandas objects would take several times that.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self._parts: list[tuple[FileBatch, Any, Any]] = []
+
+    def add(self, batch: FileBatch, rows: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        keys = pa.array(rows[self.key], from_pandas=True).cast(pa.large_string())
+        self._parts.append((batch, keys, rows[ROW].to_numpy(dtype="int64")))
+
+    def repeats(self, batches: list[FileBatch]) -> list[tuple[FileBatch, pd.DataFrame]]:
+        """Each batch's rejections for keys repeated in the period: every copy (which is right is unknown)."""
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not self._parts:
+            return []
+        counts = pc.value_counts(pa.chunked_array([k for _, k, _ in self._parts], type=pa.large_string()))
+        repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+        if len(repeated) == 0:
+            return []
+        hits = []
+        for batch, keys, rows in self._parts:
+            mask = pc.is_in(keys, value_set=repeated).to_numpy(zero_copy_only=False)
+            hits.append(pd.DataFrame({"batch_id": batch.batch_id, self.key: keys.filter(mask).to_pylist(),
+                                      ROW: rows[mask]}))
+        found = pd.concat(hits, ignore_index=True)
+        in_file = found.duplicated([self.key, "batch_id"], keep=False)
+        label = self.key.replace("_", " ")
+        result = []
+        places = ((in_file, "more than once in the file"), (~in_file, "in more than one file of the period"))
+        for batch in batches:
+            mine = found["batch_id"] == batch.batch_id
+            for hit, where in places:
+                rows = found[mine & hit]
+                if not rows.empty:
+                    reason = f"{label} appears {where}; every copy is rejected"
+                    result.append((batch, _rejections(rows, self.key, reason, f"{self.key}_counted_once")))
+        return result
+
+
+def _drop_rejected(warehouse: Warehouse, conn: Connection, target: Target, table: str,
+                   batches: list[FileBatch]) -> None:
+    if any(b.rejection_entries for b in batches):
+        warehouse.delete_rejected(conn, table, target.period_column, target.period_start,
+                                  [b.batch_id for b in batches])
 
 
 def _reject_keys_of_other_periods(warehouse: Warehouse, conn: Connection, target: Target,
-                                  batches: list[FileBatch]) -> None:
-    """A key already in core for another period is rejected: a row counts once.
+                                  batches: list[FileBatch]) -> bool:
+    """A key already in core for another period is rejected: a row counts once. Whether any was found.
 
     Only for sources that say so with ``include/sql/<source>/keys_of_other_periods.sql`` (a filing
     belongs to one month; a register row of each half-year is a new snapshot of the same unit).
+    The warehouse writes these rejections itself: a month sent again under another month's name
+    would otherwise bring millions of rows back to Python.
     """
-    import pandas as pd
-
-    if not sql_file(f"{target.source}/keys_of_other_periods", warehouse.dialect).exists():
-        return
-    found = pd.DataFrame([tuple(r) for r in warehouse.query(conn, f"{target.source}/keys_of_other_periods",
-                                                               period_start=target.period_start)],
-                         columns=["batch_id", "source_row", target.key])
+    name = f"{target.source}/keys_of_other_periods"
+    if not sql_file(name, warehouse.dialect).exists():
+        return False
+    before = _entries(warehouse, conn, batches)
+    warehouse.reject_found(conn, name, target.key, {b.batch_id: b.path.name for b in batches},
+                           f"{target.key.replace('_', ' ')} was already loaded for another period",
+                           f"{target.key}_counted_once", period_start=target.period_start)
+    after = _entries(warehouse, conn, batches)
     for batch in batches:
-        rows = found[found["batch_id"] == batch.batch_id]
-        batch.reject(_rejections(rows, target.key, f"{target.key.replace('_', ' ')} was already loaded "
-                                 "for another period", f"{target.key}_counted_once"))
+        batch.rejection_entries += after.get(batch.batch_id, 0) - before.get(batch.batch_id, 0)
+    return after != before
+
+
+def _entries(warehouse: Warehouse, conn: Connection, batches: list[FileBatch]) -> dict[str, int]:
+    rows = warehouse.query(conn, "audit/rejected_rows_per_batch", batch_ids=[b.batch_id for b in batches])
+    return {r[0]: int(r[1]) for r in rows}
 
 
 def _rejections(rows: pd.DataFrame, column: str, reason: str, check: str) -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame({"source_row": rows["source_row"].astype("int64"), "column_name": column,
+    return pd.DataFrame({"source_row": rows[ROW].astype("int64"), "column_name": column,
                          "value": rows[column].astype("string"), "reason": reason, "check_name": check},
                         columns=REJECTION_COLUMNS)
 
 
-def _fact_rows(target: Target, batch: FileBatch) -> pd.DataFrame:
-    return batch.rows[list(target.columns)].assign(**{target.period_column: target.period_start},
-                                                     batch_id=batch.batch_id)
+def _fact_rows(target: Target, batch: FileBatch, rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[list(target.columns)].assign(**{target.period_column: target.period_start},
+                                             batch_id=batch.batch_id)
 
 
-def _side_by_side(background: Callable[[], None], foreground: Callable[[], Any]) -> None:
-    """Run ``background`` in a worker thread while ``foreground`` runs here; re-raise the first error."""
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            background()
-        except BaseException as exc:
-            errors.append(exc)
-
-    worker = threading.Thread(target=work, name="dxstats-write-period")
-    worker.start()
-    try:
-        foreground()
-    finally:
-        worker.join()
-    if errors:
-        raise errors[0]
-
-
-def _count_loaded(rows: list[Any], batches: list[FileBatch]) -> None:
-    loaded = {r[0]: int(r[1]) for r in rows}
+def _count(warehouse: Warehouse, conn: Connection, target: Target, batches: list[FileBatch]) -> None:
+    """Rows loaded and rejected per batch, as the warehouse holds them."""
+    loaded = {r[0]: int(r[1]) for r in warehouse.rows_per_batch(conn, target.fact_table, target.period_column,
+                                                                  target.period_start)}
+    rejected = {r[0]: int(r[2]) for r in warehouse.query(conn, "audit/rejected_rows_per_batch",
+                                                          batch_ids=[b.batch_id for b in batches])}
     for batch in batches:
         batch.rows_loaded = loaded.get(batch.batch_id, 0)
-        batch.rows_rejected = int(batch.rejections["source_row"].nunique()) if batch.rejections is not None else 0
+        batch.rows_rejected = rejected.get(batch.batch_id, 0)
+
+
+def _refuse_mostly_rejected(warehouse: Warehouse, conn: Connection, batches: list[FileBatch],
+                            max_share: float) -> None:
+    """A file that loses more than ``max_share`` of its rows is more likely the wrong file than bad rows."""
+    for batch in batches:
+        if batch.status != "rejected" and batch.rows_rejected > max_share * batch.rows_read:
+            reasons = warehouse.query(conn, "audit/top_rejection_reasons", batch_id=batch.batch_id)
+            batch.status = "rejected"
+            batch.message = (f"{batch.path}: {batch.rows_rejected} of {batch.rows_read} rows failed their checks, "
+                             f"more than the {max_share:.0%} a file may lose (DXSTATS_MAX_REJECTED_SHARE); most "
+                             "frequent: " + "; ".join(f"{reason} ({count})" for reason, count in reasons)
+                             + ". Is it the right file for this period?")
 
 
 def _check_accounting(batches: list[FileBatch]) -> None:
@@ -221,19 +353,15 @@ def _check_accounting(batches: list[FileBatch]) -> None:
             )
 
 
-def record_rejections(warehouse: Warehouse, conn: Connection, batches: list[FileBatch]) -> None:
-    """Write the batches' rejected rows to ``audit.rejected_rows``."""
-    import pandas as pd
-
-    rejected = [b.rejections.assign(batch_id=b.batch_id, file_name=b.path.name)
-                for b in batches if b.rejections is not None and not b.rejections.empty]
-    if rejected:
-        frame = pd.concat(rejected, ignore_index=True)
-        frame["source_row"] = frame["source_row"].astype("int64")
-        # The value as received, but storable: control characters shown as U+FFFD, at most 200 characters.
-        storable = frame["value"].astype("string").str.replace(r"[\x00-\x1f]", "\ufffd", regex=True)
-        frame["value"] = storable.str.slice(0, 200)
-        warehouse.bulk_insert(conn, "audit.rejected_rows", frame)
+def _record(warehouse: Warehouse, conn: Connection, batch: FileBatch, rejections: pd.DataFrame) -> None:
+    """Write a batch's rejections to ``audit.rejected_rows``, and note them on the batch."""
+    frame = rejections.assign(batch_id=batch.batch_id, file_name=batch.path.name)
+    frame["source_row"] = frame["source_row"].astype("int64")
+    # The value as received, but storable: control characters shown as U+FFFD, at most 200 characters.
+    storable = frame["value"].astype("string").str.replace(r"[\x00-\x1f]", "\ufffd", regex=True)
+    frame["value"] = storable.str.slice(0, 200)
+    warehouse.bulk_insert(conn, "audit.rejected_rows", frame)
+    batch.note(rejections)
 
 
 def record_batches(warehouse: Warehouse, conn: Connection, target: Target,

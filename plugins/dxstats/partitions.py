@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -30,22 +29,29 @@ def partition_name(table: str, period_start: date) -> str:
     return f"{table.split('.')[1]}_{period_start:%Y_%m}"
 
 
-def replace_partition(conn: Connection, table: str, period_column: str, period_start: date,
-                      write: Callable[[str], object]) -> None:
-    """Build the month's rows with ``write(staging_table)``, key them, and swap them in for the old month."""
+def create_partition_staging(conn: Connection, table: str, period_column: str, period_start: date) -> str:
+    """A bare table for the month's rows, ``staging.<table>_<YYYY>_<MM>``: no index, the month's CHECK."""
     from psycopg import sql
 
     schema, name = table.split(".")
     part = partition_name(table, period_start)
-    parent, fresh, final = sql.Identifier(schema, name), sql.Identifier("staging", part), sql.Identifier(schema, part)
-    column, bound = sql.Identifier(period_column), sql.Literal(period_start)
-    cursor = conn.connection.driver_connection.cursor()
+    column = sql.Identifier(period_column)
     # The CHECK makes ATTACH skip its validating scan: it already proves the partition bound.
-    cursor.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS, CHECK ({} IS NOT NULL AND {} = {}))")
-                   .format(fresh, parent, column, column, bound))
+    conn.connection.driver_connection.cursor().execute(
+        sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS, CHECK ({} IS NOT NULL AND {} = {}))").format(
+            sql.Identifier("staging", part), sql.Identifier(schema, name), column, column, sql.Literal(period_start)))
+    return f"staging.{part}"
+
+
+def swap_in_partition(conn: Connection, table: str, staging: str, period_start: date) -> None:
+    """Key the staged month in one pass and exchange it for the month's partition (made by the function above)."""
+    from psycopg import sql
+
+    schema, name = table.split(".")
+    part = staging.split(".")[1]
+    parent, fresh, final = sql.Identifier(schema, name), sql.Identifier("staging", part), sql.Identifier(schema, part)
+    cursor = conn.connection.driver_connection.cursor()
     clock = time.perf_counter()
-    write(f"staging.{part}")
-    written, clock = time.perf_counter() - clock, time.perf_counter()
     key = sql.SQL(", ").join(sql.Identifier(c) for c in primary_key(conn, table))
     cursor.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY ({})").format(fresh, key))
     keyed, clock = time.perf_counter() - clock, time.perf_counter()
@@ -53,10 +59,11 @@ def replace_partition(conn: Connection, table: str, period_column: str, period_s
         cursor.execute(sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(parent, final))
         cursor.execute(sql.SQL("DROP TABLE {}").format(final))
     cursor.execute(sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(fresh, sql.Identifier(schema)))
-    cursor.execute(sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(parent, final, bound))
+    cursor.execute(sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
+        parent, final, sql.Literal(period_start)))
     cursor.execute(sql.SQL("ANALYZE {}").format(final))
-    log.debug("%s: rows written in %.2f s, keyed in %.2f s, swapped in and analysed in %.2f s",
-              final.as_string(cursor), written, keyed, time.perf_counter() - clock)
+    log.debug("%s: keyed in %.2f s, swapped in and analysed in %.2f s", final.as_string(cursor), keyed,
+              time.perf_counter() - clock)
 
 
 def is_partitioned(conn: Connection, table: str) -> bool:

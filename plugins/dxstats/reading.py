@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -54,9 +55,25 @@ class RawTable:
 
 def read_table(path: Path, contract: Contract, *, encoding: str = "utf-8", delimiter: str = ",",
                header_row: int = 1) -> RawTable:
-    """Read one landing file into a :class:`RawTable`, or raise :class:`SourceFileError`.
+    """Read one landing file whole into a :class:`RawTable`, or raise :class:`SourceFileError`.
 
+    For small files (reference data, tests); the ingest streams with :func:`open_table`.
     ``header_row``: the file row holding the header (rows above it, a report's title, are skipped).
+    """
+    import pandas as pd
+
+    stream = open_table(path, contract, encoding=encoding, delimiter=delimiter, header_row=header_row)
+    chunks = list(stream.chunks(1 << 62))
+    frame = pd.concat([c.frame for c in chunks], ignore_index=True) if len(chunks) > 1 else chunks[0].frame
+    return RawTable(path, frame, stream.dropped_columns, [p for c in chunks for p in c.problems])
+
+
+def open_table(path: Path, contract: Contract, *, encoding: str = "utf-8", delimiter: str = ",",
+               header_row: int = 1) -> TableStream:
+    """Check a landing file's type, encoding and header, and return a stream of its rows in chunks.
+
+    Everything that can be checked without holding the rows is checked here, before a load
+    starts; what only reading finds (a misshapen row near the end) raises while streaming.
     """
     if path.suffix.lower() not in SUPPORTED:
         raise SourceFileError(path, f"unsupported file type {path.suffix!r}; expected one of {SUPPORTED}")
@@ -64,14 +81,100 @@ def read_table(path: Path, contract: Contract, *, encoding: str = "utf-8", delim
         raise SourceFileError(path, "the file is empty (0 bytes); expected a header row and data rows")
     if path.suffix.lower() == ".xlsx":
         table = _read_xlsx(path, contract, header_row)
+        if table.rows_read == 0:
+            raise SourceFileError(path, "the file has a header but no data rows")
+        stream: TableStream = _XlsxStream(path, contract, table.dropped_columns, header_row, table)
     else:
-        table = _read_csv(path, contract, encoding, delimiter, header_row)
-    if table.rows_read == 0:
-        raise SourceFileError(path, "the file has a header but no data rows")
-    if table.dropped_columns:
+        stream = _open_csv(path, contract, encoding, delimiter, header_row)
+    if stream.dropped_columns:
         log.info("%s: dropped %d columns not in the %s contract: %s", path.name,
-                 len(table.dropped_columns), contract.source, ", ".join(table.dropped_columns))
-    return table
+                 len(stream.dropped_columns), contract.source, ", ".join(stream.dropped_columns))
+    return stream
+
+
+@dataclass
+class TableStream:
+    """A file whose header matched its contract; :meth:`chunks` yields its rows a chunk at a time."""
+
+    path: Path
+    contract: Contract
+    dropped_columns: list[str]
+    header_row: int
+
+    def chunks(self, rows: int) -> Iterator[RawTable]:
+        """Chunks of about ``rows`` rows, in file order, each with its own file row numbers."""
+        raise NotImplementedError
+
+
+@dataclass
+class _XlsxStream(TableStream):
+    """An XLSX sheet, read whole (a sheet holds at most 1,048,576 rows) and handed on in slices."""
+
+    table: RawTable | None = None
+
+    def chunks(self, rows: int) -> Iterator[RawTable]:
+        frame, problems = self.table.frame, self.table.problems
+        self.table = None  # the stream owns the only reference: each slice can go once it is loaded
+        for start in range(0, len(frame), rows):
+            part = frame.iloc[start:start + rows]
+            first, last = part[ROW].iloc[0], part[ROW].iloc[-1]
+            yield RawTable(self.path, part, self.dropped_columns, [p for p in problems if first <= p.row <= last])
+
+
+@dataclass
+class _CsvStream(TableStream):
+    """A CSV file parsed by Arrow's streaming reader: only the contract's columns, as text."""
+
+    codec: str = "utf-8"
+    delimiter: str = ","
+    positions: dict[int, str] = field(default_factory=dict)
+    width: int = 0
+
+    def chunks(self, rows: int) -> Iterator[RawTable]:
+        import pyarrow as pa
+
+        pending = None  # parsed rows not yet handed on (Arrow slices share the parsed buffers: no copies)
+        read = 0
+        try:
+            for batch in self._reader():
+                pending = pa.Table.from_batches([batch]) if pending is None else pa.concat_tables(
+                    [pending, pa.Table.from_batches([batch])])
+                while pending.num_rows >= rows:
+                    yield self._table(pending.slice(0, rows), read)
+                    read, pending = read + rows, pending.slice(rows)
+        except pa.ArrowInvalid as exc:
+            raise _locate_csv_problem(self.path, self.codec, self.delimiter, self.width, self.header_row) from exc
+        if pending is not None and pending.num_rows:
+            yield self._table(pending, read)
+        elif not read:
+            raise SourceFileError(self.path, "the file has a header but no data rows")
+
+    def _reader(self) -> Any:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        names = [f"c{i}" for i in range(self.width)]
+        wanted = [names[i] for i in self.positions]
+        return pacsv.open_csv(
+            self.path,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=self.header_row,
+                                           encoding=_arrow_encoding(self.codec), block_size=4 << 20),
+            parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=wanted, column_types={n: pa.string() for n in wanted},
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )
+
+    def _table(self, arrow: Any, before: int) -> RawTable:
+        names = {f"c{i}": name for i, name in self.positions.items()}
+        frame = arrow.rename_columns([names[n] for n in arrow.column_names]).to_pandas()
+        if _arrow_encoding(self.codec) != "utf8":
+            # Legacy Vietnamese code pages write tone marks as combining characters; store them composed.
+            frame = frame.apply(lambda column: column.str.normalize("NFC"))
+        first = self.header_row + 1 + before
+        frame[ROW] = range(first, first + len(frame))
+        return _finish(self.path, frame, self.contract, self.dropped_columns, self.header_row)
 
 
 def map_header(path: Path, header: list[str], contract: Contract,
@@ -102,36 +205,13 @@ def _normalise(text: Any) -> str:
     return normalise_header("" if text is None else str(text))
 
 
-def _read_csv(path: Path, contract: Contract, encoding: str, delimiter: str, header_row: int) -> RawTable:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
+def _open_csv(path: Path, contract: Contract, encoding: str, delimiter: str, header_row: int) -> _CsvStream:
     codec = codecs.lookup(encoding).name
     _check_encoding(path, codec)
     header = _csv_header(path, codec, delimiter, header_row)
     positions, dropped = map_header(path, header, contract, header_row)
-    names = [f"c{i}" for i in range(len(header))]
-    wanted = {names[i]: name for i, name in positions.items()}
-    try:
-        arrow = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=header_row,
-                                           encoding=_arrow_encoding(codec)),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=list(wanted),
-                column_types={n: pa.string() for n in wanted},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise _locate_csv_problem(path, codec, delimiter, len(header), header_row) from exc
-    frame = arrow.rename_columns([wanted[n] for n in arrow.column_names]).to_pandas()
-    if _arrow_encoding(codec) != "utf8":
-        # Legacy Vietnamese code pages write tone marks as combining characters; store them composed.
-        frame = frame.apply(lambda column: column.str.normalize("NFC"))
-    return _finish(path, frame, contract, dropped, header_row)
+    return _CsvStream(path, contract, dropped, header_row, codec=codec, delimiter=delimiter, positions=positions,
+                      width=len(header))
 
 
 def _arrow_encoding(codec: str) -> str:

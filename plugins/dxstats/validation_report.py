@@ -65,8 +65,9 @@ def _rejections(batch: FileBatch) -> str:
         return "<p>None.</p>"
     shown = frame.sort_values(["source_row", "column_name"]).head(MAX_ROWS)
     rows = [(r.source_row, r.column_name or "", r.value or "", r.reason, r.check_name) for r in shown.itertuples()]
-    more = (f"<p>{len(frame) - MAX_ROWS} more in audit.rejected_rows (batch_id = '{escape(batch.batch_id)}').</p>"
-            if len(frame) > MAX_ROWS else "")
+    total = max(batch.rejection_entries, len(frame))
+    more = (f"<p>{total - len(shown)} more in audit.rejected_rows (batch_id = '{escape(batch.batch_id)}').</p>"
+            if total > len(shown) else "")
     return _table(["row", "column", "value", "reason", "check"], rows) + more
 
 

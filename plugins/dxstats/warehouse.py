@@ -44,10 +44,6 @@ def statements(path: Path) -> list[str]:
     return [s.strip().rstrip(";") for s in sqlparse.split(path.read_text(encoding="utf-8")) if s.strip()]
 
 
-#: the key of PostgreSQL's advisory lock that serialises schema changes and reference reloads
-MAINTENANCE_LOCK = 4_202_207
-
-
 class Warehouse:
     """A warehouse engine plus the dialect-specific ways to create, load and query it."""
 
@@ -94,15 +90,17 @@ class Warehouse:
             result = conn.execute(text(sql), params)
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
-    def exclusive(self, conn: Connection) -> None:
-        """Hold the warehouse's maintenance lock until ``conn``'s transaction ends (PostgreSQL).
+    def exclusive(self, conn: Connection, what: str = "maintenance") -> None:
+        """Hold the warehouse's lock named ``what`` until ``conn``'s transaction ends (PostgreSQL).
 
         On 1 January and 1 July every ingest DAG starts at once, and each first applies the schema and
-        reloads the reference dimensions: two of those at the same time would insert the same rows twice.
+        reloads the reference dimensions: two of those at the same time would insert the same rows twice
+        (``maintenance``). Loads of different months run in parallel, but each one's last check, "is a
+        key already loaded for another month", must see the others' commits (the table's name).
         DuckDB has one writer at a time anyway.
         """
         if self.dialect == "postgresql":
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MAINTENANCE_LOCK})")
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%(key)s)", {"key": _lock_key(what)})
 
     def create_schema(self, *, force: bool = False) -> None:
         """Create or update every schema, table and view (idempotent); nothing to do when the DDL has not
@@ -167,30 +165,72 @@ class Warehouse:
             return
         if self.dialect == "postgresql":
             _copy_into_postgres(conn, table, frame)
-            # Fresh statistics, or the planner takes a table it last saw empty for a tiny one
-            # and the load's checks turn quadratic (seen: minutes instead of a second at 1M rows).
-            conn.exec_driver_sql(f"ANALYZE {_quoted(conn, table)}")
+            self.analyse(conn, table)
         else:
             _insert_into_duckdb(conn, table, frame)
 
     def replace_period(self, conn: Connection, table: str, period_column: str, period_start: date,
                        frames: Iterable[pd.DataFrame]) -> None:
-        """Replace the rows of one period of ``table`` with ``frames``' rows, in ``conn``'s transaction.
+        """Replace the rows of one period of ``table`` with ``frames``' rows, in ``conn``'s transaction."""
+        staging = self.stage_period(conn, table, period_column, period_start)
+        for frame in frames:
+            self.append(conn, staging, frame)
+        self.swap_period(conn, table, staging, period_column, period_start)
 
-        On PostgreSQL the fact tables are partitioned by month: the month is built off to the
-        side and swapped in (:mod:`dxstats.partitions`). On DuckDB the month is deleted and the
-        rows appended (its zone maps find a month without an index).
+    def stage_period(self, conn: Connection, table: str, period_column: str, period_start: date) -> str:
+        """A bare table shaped like ``table`` (no key, no index) where a load writes the period's rows.
+
+        Rows are written there chunk by chunk and checked before they replace the period
+        (:meth:`swap_period`), all in ``conn``'s transaction: a failed load leaves no trace.
         """
-        from dxstats.partitions import is_partitioned, replace_partition
+        from dxstats.partitions import create_partition_staging, is_partitioned, partition_name
 
         if self.dialect == "postgresql" and is_partitioned(conn, table):
-            replace_partition(conn, table, period_column, period_start,
-                              lambda fresh: [_copy_into_postgres(conn, fresh, f) for f in frames if not f.empty])
+            return create_partition_staging(conn, table, period_column, period_start)
+        staging = f"staging.{partition_name(table, period_start)}"
+        # Identifiers only, quoted by the dialect.
+        source = _quoted(conn, table)
+        shape = (f"(LIKE {source} INCLUDING DEFAULTS)" if self.dialect == "postgresql"
+                 else f"AS SELECT * FROM {source} LIMIT 0")  # noqa: S608
+        conn.exec_driver_sql(f"CREATE TABLE {_quoted(conn, staging)} {shape}")
+        return staging
+
+    def append(self, conn: Connection, staging: str, frame: pd.DataFrame) -> None:
+        """Add ``frame``'s rows to a staged period (statistics are left to :meth:`analyse`, once)."""
+        if frame.empty:
             return
-        where = f"WHERE {_quoted(conn, period_column)} = :period"
-        self._execute(conn, f"DELETE FROM {_quoted(conn, table)} {where}", period=period_start)  # noqa: S608
-        for frame in frames:
-            self.bulk_insert(conn, table, frame)
+        if self.dialect == "postgresql":
+            _copy_into_postgres(conn, staging, frame)
+        else:
+            _insert_into_duckdb(conn, staging, frame)
+
+    def analyse(self, conn: Connection, table: str) -> None:
+        """Fresh planner statistics after a bulk write (PostgreSQL; DuckDB keeps its own as it writes).
+
+        Without them PostgreSQL plans a freshly filled table as the empty one it last saw, and the
+        load's checks turn quadratic (seen: minutes instead of a second at 1M rows).
+        """
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql(f"ANALYZE {_quoted(conn, table)}")
+
+    def swap_period(self, conn: Connection, table: str, staging: str, period_column: str, period_start: date) -> None:
+        """Replace the period's rows of ``table`` with the staged ones, and drop the staging table.
+
+        On PostgreSQL the fact tables are partitioned by month: the staged month is keyed and
+        exchanged for the old partition (:mod:`dxstats.partitions`). Elsewhere the period is
+        deleted and the staged rows copied in (DuckDB's zone maps find a period without an index).
+        """
+        from dxstats.partitions import is_partitioned, swap_in_partition
+
+        if self.dialect == "postgresql" and is_partitioned(conn, table):
+            swap_in_partition(conn, table, staging, period_start)
+            return
+        target, staged = _quoted(conn, table), _quoted(conn, staging)
+        self._execute(conn, f"DELETE FROM {target} WHERE {_quoted(conn, period_column)} = :period",  # noqa: S608
+                      period=period_start)
+        conn.exec_driver_sql(f"INSERT INTO {target} SELECT * FROM {staged}")  # noqa: S608
+        conn.exec_driver_sql(f"DROP TABLE {staged}")
+        self.analyse(conn, table)
 
     def delete_rejected(self, conn: Connection, table: str, period_column: str, period_start: date,
                         batch_ids: list[str]) -> None:
@@ -200,6 +240,27 @@ class Warehouse:
         period = f"f.{_quoted(conn, period_column)} = :period"
         self._execute(conn, f"DELETE FROM {_quoted(conn, table)} AS f WHERE {period} "  # noqa: S608
                             f"AND f.batch_id IN :batch_ids AND {rejected}", period=period_start, batch_ids=batch_ids)
+
+    def reject_found(self, conn: Connection, name: str, key: str, files: dict[str, str], reason: str,
+                     check: str, **params: Any) -> None:
+        """Record as rejections the rows that query ``include/sql/<name>.sql`` finds, inside the warehouse.
+
+        The query returns ``batch_id, source_row, <key>``; ``files`` names each batch's file. Nothing
+        comes back to Python, however many rows the query finds (a month sent again under another name).
+        """
+        (query,) = statements(sql_file(name, self.dialect))
+        listed = ", ".join(f"(:batch_{i}, :file_{i})" for i in range(len(files)))
+        # The project's own SQL file and quoted identifiers; every value is bound.
+        value = f"CAST(k.{_quoted(conn, key)} AS VARCHAR(200))"
+        columns = "batch_id, file_name, source_row, column_name, value, reason, check_name"
+        statement = (
+            f"INSERT INTO audit.rejected_rows ({columns}) SELECT k.batch_id, f.file_name, k.source_row, "  # noqa: S608
+            f":column_name, {value}, :reason, :check_name "
+            f"FROM ({query}) AS k JOIN (VALUES {listed}) AS f (batch_id, file_name) ON f.batch_id = k.batch_id"
+        )
+        for i, (batch_id, file_name) in enumerate(files.items()):
+            params.update({f"batch_{i}": batch_id, f"file_{i}": file_name})
+        self._execute(conn, statement, column_name=key, reason=reason, check_name=check, **params)
 
     def rows_per_batch(self, conn: Connection, table: str, period_column: str, period_start: date) -> list[Any]:
         """(batch_id, rows) of the period in ``table``: the load's accounting check."""
@@ -211,6 +272,11 @@ class Warehouse:
     def _execute(conn: Connection, statement: str, **params: Any) -> Any:
         """A statement for any table: identifiers quoted by the caller (dialect), values bound here."""
         return conn.execute(_bound(statement, params), params)
+
+
+def _lock_key(what: str) -> int:
+    """A stable 63-bit advisory lock key for a name (the same in every process)."""
+    return int.from_bytes(hashlib.sha256(f"dxstats:{what}".encode()).digest()[:8], "big") >> 1
 
 
 def _bound(statement: str, params: dict[str, Any]) -> Any:

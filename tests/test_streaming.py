@@ -1,0 +1,157 @@
+"""A month streamed in chunks loads exactly as if it were read whole, and parallel loads count a filing once."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from portal_files import valid_row, valid_rows, write_csv, write_xlsx
+
+from dxstats.errors import BatchRejected
+from dxstats.ingest import ingest_portal_month
+from dxstats.periods import Month
+from dxstats.warehouse import Warehouse
+
+
+def month_rows() -> list[dict[str, str]]:
+    """23 filings with problems spread over the chunks: typing, the suite, a repeated id, a blank id."""
+    rows = valid_rows(23)
+    rows[1]["kenh"] = "9"  # the suite: not a channel (row 3 of the file)
+    rows[8]["ngay_tiep_nhan"] = "2022-02-30"  # typing: no such day (row 10)
+    rows[19]["ma_ho_so"] = rows[2]["ma_ho_so"]  # rows 4 and 21 share an id, five chunks apart
+    rows[21]["ma_tthc"] = "9.999999"  # the suite: unknown procedure (row 23)
+    return rows
+
+
+def loaded(warehouse: Warehouse) -> dict[str, pd.DataFrame]:
+    """What a load leaves, without the batch ids (new on every load)."""
+    return {
+        "facts": warehouse.frame("SELECT * FROM core.fact_filing ORDER BY filing_id").drop(columns="batch_id"),
+        "rejected": warehouse.frame("SELECT file_name, source_row, column_name, value, reason, check_name "
+                                    "FROM audit.rejected_rows WHERE batch_id IN "
+                                    "(SELECT batch_id FROM audit.batches WHERE status = 'loaded') "
+                                    "ORDER BY file_name, source_row, check_name"),
+        "batches": warehouse.frame("SELECT file_name, status, rows_read, rows_loaded, rows_rejected, "
+                                   "expectation_results FROM audit.batches WHERE status = 'loaded' ORDER BY file_name"),
+        "staging": warehouse.frame("SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_month_in_chunks_loads_as_the_month_read_whole(warehouse, landing, monkeypatch, caplog, kind):
+    folder = landing / "portal" / "2022-01"
+    write = write_csv if kind == "csv" else write_xlsx
+    write(folder / f"a.{kind}", month_rows())
+    write_csv(folder / "b.csv", [valid_row(30), valid_row(5)])  # filing 5 is also in a.*: both copies go
+    month = Month(2022, 1)
+
+    whole = ingest_portal_month(month, "whole", warehouse, landing)
+    expected = loaded(warehouse)
+    monkeypatch.setenv("DXSTATS_CHUNK_ROWS", "4")
+    with caplog.at_level(logging.DEBUG, logger="dxstats.ingest"):
+        chunked = ingest_portal_month(month, "chunked", warehouse, landing, force=True)
+
+    typed = [r.getMessage() for r in caplog.records if " typed in " in r.getMessage()]
+    assert [m.split(" typed")[0] for m in typed if m.startswith("a.")] == [
+        f"a.{kind}: rows {first}-{min(first + 3, 24)}" for first in range(2, 25, 4)]
+    assert (chunked.rows_read, chunked.rows_loaded, chunked.rows_rejected) == (25, 18, 7)
+    assert (whole.rows_read, whole.rows_loaded, whole.rows_rejected) == (25, 18, 7)
+    after = loaded(warehouse)
+    for name, frame in expected.items():
+        pd.testing.assert_frame_equal(frame, after[name], obj=name)
+    assert after["rejected"][["file_name", "source_row", "check_name"]].values.tolist() == [
+        [f"a.{kind}", 3, "expect_column_values_to_be_in_set"],
+        [f"a.{kind}", 4, "filing_id_counted_once"],
+        [f"a.{kind}", 6, "filing_id_counted_once"],
+        [f"a.{kind}", 10, "type_timestamp"],
+        [f"a.{kind}", 21, "filing_id_counted_once"],
+        [f"a.{kind}", 23, "expect_column_values_to_be_in_set"],
+        ["b.csv", 3, "filing_id_counted_once"],
+    ]
+
+
+def test_a_broken_row_near_the_end_refuses_the_month_and_changes_nothing(warehouse, landing, monkeypatch):
+    folder = landing / "portal" / "2022-01"
+    write_csv(folder / "a.csv", valid_rows(5))
+    ingest_portal_month(Month(2022, 1), "first", warehouse, landing)
+    before = loaded(warehouse)
+    path = write_csv(folder / "a.csv", valid_rows(30))
+    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    lines[27] = lines[27].rstrip("\r\n").rsplit(",", 3)[0] + "\r\n"  # file row 28 lost its last three fields
+    path.write_text("".join(lines), encoding="utf-8-sig")
+    monkeypatch.setenv("DXSTATS_CHUNK_ROWS", "4")
+
+    with pytest.raises(BatchRejected, match=r"a\.csv, row 28: row has 17 fields, expected 20"):
+        ingest_portal_month(Month(2022, 1), "broken", warehouse, landing)
+
+    after = loaded(warehouse)
+    for name, frame in before.items():
+        pd.testing.assert_frame_equal(frame, after[name], obj=name)
+    refused = warehouse.frame("SELECT status, rows_read, rows_loaded, rows_rejected FROM audit.batches "
+                              "WHERE run_id = 'broken'")
+    assert refused.values.tolist() == [["rejected", 0, 0, 0]]
+    assert path.exists()
+
+
+def _load_after_barrier(url: str, landing: str, month: str, barrier, results) -> None:
+    """One worker's load (a process, as an Airflow worker's task is): it swaps only once both have staged."""
+    swap = Warehouse.swap_period
+
+    def wait_then_swap(self, *args, **kwargs):
+        barrier.wait()  # both months written and validated in parallel; neither swapped in nor committed
+        swap(self, *args, **kwargs)
+
+    Warehouse.swap_period = wait_then_swap
+    result = ingest_portal_month(Month.parse(month), f"run-{month}", Warehouse(url), Path(landing))
+    results[month] = result.rows_loaded
+
+
+@pytest.mark.postgres
+def test_parallel_loads_of_two_months_keep_a_filing_once(pg_url, landing):
+    """Both months carry filing X, and both loads have staged their rows before either swaps them in.
+
+    Whichever swaps first checks and commits first; the other's check (after the fact table's lock,
+    which its swap also waits for on PostgreSQL) then sees the committed month and rejects its copy.
+    """
+    import multiprocessing
+
+    from dxstats.reference import load_reference
+
+    warehouse = Warehouse(pg_url)
+    warehouse.create_schema()
+    load_reference(warehouse)
+    shared = "T-SHARED-000001"
+    for month in ("2022-01", "2022-02"):
+        write_csv(landing / "portal" / month / "x.csv",
+                  [*valid_rows(3, month), valid_row(9, month, ma_ho_so=shared)])
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Manager() as manager:
+        barrier, results = manager.Barrier(2, timeout=120), manager.dict()
+        workers = [spawn.Process(target=_load_after_barrier, args=(pg_url, str(landing), m, barrier, results))
+                   for m in ("2022-01", "2022-02")]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(300)
+        loaded_rows = dict(results)
+
+    assert [w.exitcode for w in workers] == [0, 0]
+    assert sorted(loaded_rows) == ["2022-01", "2022-02"]
+    assert sum(loaded_rows.values()) == 7
+    copies = warehouse.frame("SELECT export_month FROM core.fact_filing WHERE filing_id = :id", id=shared)
+    assert len(copies) == 1
+    rejected = warehouse.frame("SELECT reason FROM audit.rejected_rows WHERE value = :id", id=shared)
+    assert rejected["reason"].tolist() == ["filing id was already loaded for another period"]
+    warehouse.close()
+
+
+def test_chunk_rows_setting_is_checked(monkeypatch):
+    from dxstats.settings import chunk_rows
+
+    monkeypatch.setenv("DXSTATS_CHUNK_ROWS", "0")
+    with pytest.raises(ValueError, match="DXSTATS_CHUNK_ROWS=0"):
+        chunk_rows()
+    monkeypatch.delenv("DXSTATS_CHUNK_ROWS")
+    assert chunk_rows() == 250_000
