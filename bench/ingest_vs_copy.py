@@ -6,10 +6,14 @@ the goal is at least a third of the throughput of the fastest thing PostgreSQL c
 the same file, COPY into an unlogged table, with peak memory under 1.5 GiB. Run by hand:
 
     .venv/bin/python bench/ingest_vs_copy.py [--rows 1000000] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+        [--data DIR] [--profile PATH] [--debug]
 
 It generates the month with the sample generator (same layout as a real export, personal
 columns included), loads the sample reference, then times each side in its own child
 process so each peak RSS is its own. It prints the figures; it asserts nothing.
+``--data DIR`` keeps the generated file there and reuses it next time (10M rows take minutes
+to generate); ``--profile`` writes a pyinstrument profile of the ingest side (text, or HTML for
+a ``.html`` path); ``--debug`` prints the ingest's own log of its stages.
 """
 
 from __future__ import annotations
@@ -52,8 +56,10 @@ def copy_side(path: Path, pg: str) -> dict:
     return {"seconds": seconds, "rows": rows, "peak_mib": _peak_mib()}
 
 
-def ingest_side(landing: Path, pg: str) -> dict:
+def ingest_side(landing: Path, pg: str, profile: str = "", debug: str = "") -> dict:
     """The project's ingest of the month (read, type, validate, load), as the DAG task runs it."""
+    import logging
+
     from dxstats.ingest import ingest_portal_month
     from dxstats.periods import Month
     from dxstats.reference import load_reference
@@ -64,18 +70,53 @@ def ingest_side(landing: Path, pg: str) -> dict:
     load_reference(warehouse)
     import great_expectations  # noqa: F401  - imported once per worker process; not the ingest's cost
 
+    if debug:
+        logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(relativeCreated)8.0f ms %(message)s")
+        for name in ("dxstats.load", "dxstats.ingest", "dxstats.partitions", "dxstats.warehouse"):
+            logging.getLogger(name).setLevel(logging.DEBUG)
+    profiler = _profiler() if profile else None
     started = time.perf_counter()
     result = ingest_portal_month(Month(2022, 1), "bench", warehouse, landing)
     seconds = time.perf_counter() - started
+    if profiler:
+        _write_profile(profiler, Path(profile))
     warehouse.close()
     return {"seconds": seconds, "rows": result.rows_loaded + result.rows_rejected, "peak_mib": _peak_mib(),
             "loaded": result.rows_loaded, "rejected": result.rows_rejected}
 
 
+def _profiler():
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.005, async_mode="disabled")
+    profiler.start()
+    return profiler
+
+
+def _write_profile(profiler, path: Path) -> None:
+    profiler.stop()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = profiler.output_html() if path.suffix == ".html" else profiler.output_text(unicode=True, show_all=False)
+    path.write_text(text, encoding="utf-8")
+    print(f"profile written to {path}", file=sys.stderr)
+
+
 def _child(side: str, *args: str) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", side, *args], check=True,
-                         capture_output=True, text=True)
+                         stdout=subprocess.PIPE, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _generate(path: Path, rows: int) -> None:
+    from generate_sample import DEFAULT_SEED, generate_month
+
+    from dxstats.settings import reference_dir
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    generate_month(path, "2022-01", rows, DEFAULT_SEED, agencies_dir=reference_dir())
+    size = path.stat().st_size / 2**20
+    print(f"generated {rows:,} filings ({size:,.0f} MiB) in {time.perf_counter() - started:.1f} s")
 
 
 def _fresh_database(admin: str) -> str:
@@ -91,29 +132,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--data", help="keep the generated month in this folder and reuse it")
+    parser.add_argument("--profile", default="", help="write a pyinstrument profile of the ingest here")
+    parser.add_argument("--debug", action="store_true", help="print the ingest's log of its stages")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         side, *rest = args.child
-        result = copy_side(Path(rest[0]), rest[1]) if side == "copy" else ingest_side(Path(rest[0]), rest[1])
+        result = copy_side(Path(rest[0]), rest[1]) if side == "copy" else ingest_side(Path(rest[0]), *rest[1:])
         print(json.dumps(result))
         return 0
 
-    from generate_sample import DEFAULT_SEED, generate_month
-
-    from dxstats.settings import reference_dir
-
     with tempfile.TemporaryDirectory(prefix="dxstats-bench-") as tmp:
-        landing = Path(tmp) / "landing"
+        landing = Path(args.data or tmp) / f"rows_{args.rows}" / "landing"
         path = landing / "portal" / "2022-01" / "bench_2022-01.csv"
-        path.parent.mkdir(parents=True)
-        started = time.perf_counter()
-        generate_month(path, "2022-01", args.rows, DEFAULT_SEED, agencies_dir=reference_dir())
-        print(f"generated {args.rows:,} filings ({path.stat().st_size / 2**20:,.0f} MiB) "
-              f"in {time.perf_counter() - started:.1f} s")
+        if not path.exists():
+            _generate(path, args.rows)
         database = _fresh_database(args.pg)
         copy = _child("copy", str(path), database)
-        ingest = _child("ingest", str(landing), database)
+        ingest = _child("ingest", str(landing), database, args.profile, "debug" if args.debug else "")
     ratio = (ingest["rows"] / ingest["seconds"]) / (copy["rows"] / copy["seconds"])
     print(f"COPY into an unlogged table: {copy['rows']:,} rows in {copy['seconds']:.2f} s "
           f"= {copy['rows'] / copy['seconds']:,.0f} rows/s, peak {copy['peak_mib']:,.0f} MiB")
