@@ -140,3 +140,18 @@ def test_ingest_dags_starting_together_prepare_the_warehouse_one_at_a_time(pg_ur
     warehouse = Warehouse(pg_url)
     assert warehouse.frame("SELECT COUNT(*) AS n FROM core.dim_unit")["n"][0] == units[0]
     warehouse.close()
+
+
+@pytest.mark.postgres
+def test_monthly_fact_tables_are_partitioned_by_month_on_postgresql(pg_url):
+    """A month's load swaps one partition; the half-yearly snapshots stay plain tables (one period each)."""
+    warehouse = Warehouse(pg_url)
+    warehouse.create_schema()
+    kinds = warehouse.frame(
+        "SELECT c.relname, c.relkind, pg_get_partkeydef(c.oid) AS key FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'core' AND c.relname LIKE 'fact%' "
+        "AND NOT c.relispartition ORDER BY 1")
+    partitioned = kinds[kinds["relkind"] == "p"].set_index("relname")["key"].to_dict()
+    assert partitioned == {"fact_filing": "LIST (export_month)", "fact_portal_summary": "LIST (summary_month)",
+                           "fact_telecom_coverage": "LIST (export_month)"}
+    warehouse.close()

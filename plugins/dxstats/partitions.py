@@ -52,8 +52,10 @@ def swap_in_partition(conn: Connection, table: str, staging: str, period_start: 
     parent, fresh, final = sql.Identifier(schema, name), sql.Identifier("staging", part), sql.Identifier(schema, part)
     cursor = conn.connection.driver_connection.cursor()
     clock = time.perf_counter()
-    key = sql.SQL(", ").join(sql.Identifier(c) for c in primary_key(conn, table))
-    cursor.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY ({})").format(fresh, key))
+    key = primary_key(conn, table)
+    if key:  # a table without one (portal summaries: a total row has no procedure) gets none
+        columns = sql.SQL(", ").join(sql.Identifier(c) for c in key)
+        cursor.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY ({})").format(fresh, columns))
     keyed, clock = time.perf_counter() - clock, time.perf_counter()
     if conn.exec_driver_sql("SELECT to_regclass(%(t)s)", {"t": f"{schema}.{part}"}).scalar() is not None:
         cursor.execute(sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(parent, final))

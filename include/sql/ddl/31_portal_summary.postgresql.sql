@@ -1,0 +1,28 @@
+-- PostgreSQL's variant of 31_portal_summary.sql: the same table, partitioned by month (one partition per
+-- month, made by the load, which swaps a month in whole: plugins/dxstats/partitions.py).
+--
+-- portal_summary: filing counts per agency and month from systems outside the shared portal
+-- (plugins/dxstats/sources/portal_summary.py). summary_month is the month's first day; a month's
+-- load replaces exactly its rows. procedure_code NULL: the agency's total over its procedures.
+-- The load keeps (agency_code, procedure_code) unique within a month.
+CREATE TABLE IF NOT EXISTS core.fact_portal_summary (
+    summary_month          DATE         NOT NULL,
+    report_period          VARCHAR(10)  NOT NULL,
+    agency_code            VARCHAR(40)  NOT NULL,
+    procedure_code         VARCHAR(20),
+    carried_over           BIGINT       NOT NULL,
+    received_online        BIGINT       NOT NULL,
+    received_in_person     BIGINT       NOT NULL,
+    received_by_post       BIGINT       NOT NULL,
+    resolved_early         BIGINT       NOT NULL,
+    resolved_on_time       BIGINT       NOT NULL,
+    resolved_late          BIGINT       NOT NULL,
+    pending_in_time        BIGINT       NOT NULL,
+    pending_late           BIGINT       NOT NULL,
+    returned_or_withdrawn  BIGINT       NOT NULL,
+    fee_filings            BIGINT       NOT NULL,
+    paid_online            BIGINT       NOT NULL,
+    digitised              BIGINT       NOT NULL,
+    batch_id               VARCHAR(36)  NOT NULL,
+    source_row             BIGINT       NOT NULL
+) PARTITION BY LIST (summary_month);
