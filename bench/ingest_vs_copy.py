@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,10 @@ sys.path[:0] = [str(REPO / "plugins"), str(REPO / "scripts")]
 
 
 def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory. Not ``ru_maxrss``: Linux carries that across exec, so a child
+    would report the parent's peak (the generator's) when its own is lower."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
 def copy_side(path: Path, pg: str) -> dict:

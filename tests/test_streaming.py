@@ -155,3 +155,19 @@ def test_chunk_rows_setting_is_checked(monkeypatch):
         chunk_rows()
     monkeypatch.delenv("DXSTATS_CHUNK_ROWS")
     assert chunk_rows() == 250_000
+
+
+def test_keys_whose_hashes_collide_are_not_rejected(monkeypatch):
+    """Repeats are found by hash first; only keys that are really equal are rejected."""
+    import numpy as np
+
+    from dxstats import load
+
+    monkeypatch.setattr(pd.util, "hash_array", lambda values: np.zeros(len(values), dtype="uint64"))
+    counter = load._KeyCounter("filing_id")
+    batch = load.FileBatch("b1", Path("a.csv"), "0" * 64, 4, None)
+    counter.add(batch, pd.DataFrame({"filing_id": ["x", "y", "z", "x"], "source_row": [2, 3, 4, 5]}))
+    (found,) = counter.repeats([batch])
+    assert found[0] is batch
+    assert found[1][["source_row", "value", "check_name"]].values.tolist() == [
+        [2, "x", "filing_id_counted_once"], [5, "x", "filing_id_counted_once"]]

@@ -225,39 +225,32 @@ class _Writer:
 
 
 class _KeyCounter:
-    """Every key of the period, kept as compact Arrow text with its file row, to find the ones repeated.
+    """Every key of the period, to find the ones repeated, in little memory whatever the period's size.
 
-    Ten million filing ids take about 250 MB this way; pandas objects would take several times that.
+    Each key is kept as a 64-bit hash (repeats are found by sorting ten million of them in about a
+    second) and as compact Arrow text, looked at only for the rows whose hash repeats: a hash
+    collision alone rejects nothing. Ten million filing ids take about 450 MB this way; counting
+    them as text in one hash table took 1.3 GB more (measured in ``bench/RESULTS.md``).
     """
 
     def __init__(self, key: str) -> None:
         self.key = key
-        self._parts: list[tuple[FileBatch, Any, Any]] = []
+        self._parts: list[tuple[FileBatch, Any, Any, Any]] = []
 
     def add(self, batch: FileBatch, rows: pd.DataFrame) -> None:
+        import pandas as pd
         import pyarrow as pa
 
-        keys = pa.array(rows[self.key], from_pandas=True).cast(pa.large_string())
-        self._parts.append((batch, keys, rows[ROW].to_numpy(dtype="int64")))
+        keys = rows[self.key]
+        self._parts.append((batch, pa.array(keys, from_pandas=True).cast(pa.large_string()),
+                            rows[ROW].to_numpy(dtype="int64"), pd.util.hash_array(keys.to_numpy(dtype=object))))
 
     def repeats(self, batches: list[FileBatch]) -> list[tuple[FileBatch, pd.DataFrame]]:
         """Each batch's rejections for keys repeated in the period: every copy (which is right is unknown)."""
-        import pandas as pd
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        if not self._parts:
+        found = self._candidates()
+        if found is None:
             return []
-        counts = pc.value_counts(pa.chunked_array([k for _, k, _ in self._parts], type=pa.large_string()))
-        repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
-        if len(repeated) == 0:
-            return []
-        hits = []
-        for batch, keys, rows in self._parts:
-            mask = pc.is_in(keys, value_set=repeated).to_numpy(zero_copy_only=False)
-            hits.append(pd.DataFrame({"batch_id": batch.batch_id, self.key: keys.filter(mask).to_pylist(),
-                                      ROW: rows[mask]}))
-        found = pd.concat(hits, ignore_index=True)
+        found = found[found.duplicated(self.key, keep=False)]
         in_file = found.duplicated([self.key, "batch_id"], keep=False)
         label = self.key.replace("_", " ")
         result = []
@@ -270,6 +263,25 @@ class _KeyCounter:
                     reason = f"{label} appears {where}; every copy is rejected"
                     result.append((batch, _rejections(rows, self.key, reason, f"{self.key}_counted_once")))
         return result
+
+    def _candidates(self) -> pd.DataFrame | None:
+        """The rows whose key's hash appears more than once, with their keys; None when there are none."""
+        import numpy as np
+        import pandas as pd
+
+        if not self._parts:
+            return None
+        hashes = np.concatenate([h for *_, h in self._parts])
+        hashes.sort()
+        twice = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+        if not len(twice):
+            return None
+        hits = []
+        for batch, keys, rows, part in self._parts:
+            mask = np.isin(part, twice)
+            hits.append(pd.DataFrame({"batch_id": batch.batch_id, self.key: keys.filter(mask).to_pylist(),
+                                      ROW: rows[mask]}))
+        return pd.concat(hits, ignore_index=True)
 
 
 def _drop_rejected(warehouse: Warehouse, conn: Connection, target: Target, table: str,
