@@ -310,7 +310,8 @@ def test_init_creates_the_warehouse_pool_with_the_configured_size(compose, airfl
     with contextlib.redirect_stdout(io.StringIO()):
         parsed.func(parsed)
     pool = Pool.get_pool(WAREHOUSE_POOL)
-    assert pool is not None and pool.slots == slots
+    assert pool is not None
+    assert pool.slots == slots
 
 
 def test_dependencies_wait_for_health_and_for_init(compose):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -127,19 +127,23 @@ def test_every_task_that_opens_the_warehouse_runs_in_the_warehouse_pool(bag):
 
 
 def test_ingest_tasks_are_mapped_over_the_runs_periods(bag):
+    from dxstats.backfill import PATTERN
+
     dags = ingest_dags(bag)
     assert set(dags) == {"portal_filings", "portal_summary", "telecom", "registers", "infrastructure"}
     for dag_id, dag in dags.items():
         periods = dag.get_task("periods")
-        assert mapped_over(periods) == set() and "prepare_warehouse" in periods.upstream_task_ids, dag_id
+        assert mapped_over(periods) == set(), dag_id
+        assert "prepare_warehouse" in periods.upstream_task_ids, dag_id
         ingests = [t for t in dag.tasks if t.task_id.startswith("ingest_")]
         assert ingests, dag_id
         for task in ingests:
             assert mapped_over(task) == {"periods"}, f"{dag_id}.{task.task_id} is not mapped over the periods"
-            assert task.map_index_template and "period" in task.map_index_template, f"{dag_id}.{task.task_id}"
+            assert "period" in (task.map_index_template or ""), f"{dag_id}.{task.task_id} shows no period in the UI"
             assert task.outlets, f"{dag_id}.{task.task_id} updates no Asset"
         schema = dag.params.get_param("backfill_from").schema
-        assert "null" in schema["type"] and schema["pattern"], dag_id
+        assert "null" in schema["type"], dag_id
+        assert schema["pattern"] == PATTERN, dag_id
 
 
 def test_the_portals_extract_is_mapped_with_its_ingest_one_month_at_a_time(bag):
@@ -149,7 +153,8 @@ def test_the_portals_extract_is_mapped_with_its_ingest_one_month_at_a_time(bag):
     assert "extract_portal" in ingest.upstream_task_ids
     # one mapped group: month i's ingest waits for month i's extract only, not for every month's
     group = ingest.get_closest_mapped_task_group()
-    assert group is not None and extract.get_closest_mapped_task_group() is group
+    assert group is not None
+    assert extract.get_closest_mapped_task_group() is group
 
 
 def test_backfill_from_is_checked_when_the_run_is_triggered(bag):

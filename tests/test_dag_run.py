@@ -132,7 +132,8 @@ def test_one_run_backfills_several_months_one_mapped_instance_and_one_asset_even
                          "GROUP BY 1 ORDER BY 1")
     finally:
         wh.close()
-    assert batches["period"].tolist() == months and set(batches["status"]) == {"loaded"}
+    assert batches["period"].tolist() == months
+    assert set(batches["status"]) == {"loaded"}
     assert batches["rows_read"].tolist() == [month_file_rows(m) for m in months]
     assert (batches["rows_loaded"] + batches["rows_rejected"]).tolist() == batches["rows_read"].tolist()
     assert facts.values.tolist() == [[m, n] for m, n in zip(months, batches["rows_loaded"], strict=True)]
