@@ -35,13 +35,16 @@ def main(argv: list[str] | None = None) -> int:
                                       "infrastructure, semiannual_report (half-yearly)")
     rerun.add_argument("period", help="YYYY-MM for a monthly DAG, YYYY-Hn for a half-yearly one")
     rerun.add_argument("--force", action="store_true", help="reload even if the files are unchanged")
+    rerun.add_argument("--backfill-from", metavar="PERIOD",
+                       help="one run that also loads every period from PERIOD through the run's own "
+                            "(YYYY-MM, or YYYY-Hn: on a monthly DAG its first month)")
     rejected = commands.add_parser("rejections", help="list a period's rejected rows and validation pages")
     rejected.add_argument("source", help="portal, portal_summary, telecom, ke_hoach_bcd, ...")
     rejected.add_argument("period", help="the period's folder name: YYYY-MM, YYYY-Hn or YYYY")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "rerun":
-        return rerun_period(args.dag_id, args.period, force=args.force)
+        return rerun_period(args.dag_id, args.period, force=args.force, backfill_from=args.backfill_from)
     if args.command == "rejections":
         return show_rejections(args.source, args.period)
     return run_half_year(HalfYear.parse(args.period))
@@ -65,20 +68,24 @@ def show_rejections(source: str, period: str) -> int:
     return 0
 
 
-def rerun_period(dag_id: str, period: str, *, force: bool = False) -> int:
-    """One real run of ``dag_id`` for ``period`` (``YYYY-MM`` or ``YYYY-Hn``); 0 when it succeeded."""
+def rerun_period(dag_id: str, period: str, *, force: bool = False, backfill_from: str | None = None) -> int:
+    """One real run of ``dag_id`` for ``period`` (``YYYY-MM`` or ``YYYY-Hn``); 0 when it succeeded.
+
+    With ``backfill_from`` the one run maps its ingest over every period from there through ``period``.
+    """
     from dxstats.periods import Month
 
     use_embedded_airflow()
     migrate_metadata()
     from dxstats import runner
 
+    conf = {"force": force, "backfill_from": backfill_from}
     if dag_id == "semiannual_report":
         run = runner.run_dag(dag_id, datetime(2100, 1, 1), {"half_year": period, "languages": ["vi", "en"]})
     elif "H" in period:
-        run = runner.run_half_year(dag_id, HalfYear.parse(period), {"force": force})
+        run = runner.run_half_year(dag_id, HalfYear.parse(period), conf)
     else:
-        run = runner.run_month(dag_id, Month.parse(period), {"force": force})
+        run = runner.run_month(dag_id, Month.parse(period), conf)
     print(f"{dag_id} {period}: {run.state}")
     return 0 if str(run.state) == "success" else 1
 
