@@ -27,6 +27,12 @@ MONTHLY = "0 0 1 * *"  # ... one calendar month
 CADENCE = {HALF_YEARLY: HALF_YEAR, MONTHLY: MONTH}  # what a period of each schedule is called
 #: the mapped instance's label in the UI: its period instead of 0, 1, 2...
 PERIOD_LABEL = "{{ task.op_kwargs['period'] }}"
+BACKFILL_DOC = """
+
+**Periods.** A run loads its own period; with param `backfill_from` (e.g. `{"backfill_from": "2022-01"}`) every
+period from that one through its own, one mapped `ingest_*` instance per period (labelled with it), in parallel
+up to the `dxstats_warehouse` pool's slots. See `docs/runbook.md`, "Backfill a year".
+"""
 
 
 def house_default_args(retries: int = 2, retry_delay: timedelta = timedelta(minutes=5)) -> dict[str, Any]:
@@ -62,7 +68,7 @@ def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple
         max_active_runs=1,
         tags=["ingest", *tags],
         default_args=house_default_args(),
-        doc_md=doc,
+        doc_md=doc + BACKFILL_DOC,
         params=_params(cadence),
     )
     def build() -> None:
