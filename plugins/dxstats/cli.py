@@ -112,19 +112,27 @@ def run_half_year(half_year: HalfYear) -> int:
 
 
 def _ingest(runner: Any, half_year: HalfYear) -> list[str]:
-    """Run the half-yearly DAGs, ``telecom`` for the last month, the portal's DAGs for each month; what failed."""
+    """Run the half-yearly DAGs, ``telecom`` for the last month, and the portal's DAGs once each for the whole
+    half-year (their run for its last month, backfilling from its first: one mapped instance per month); what
+    failed, by DAG and period."""
     failed = []
     for dag_id in ("registers", "infrastructure"):
-        if str(runner.run_half_year(dag_id, half_year).state) != "success":
-            failed.append(f"{dag_id} {half_year}")
+        failed += _failures(runner.run_half_year(dag_id, half_year), f"{dag_id} {half_year}")
     last_month = half_year.months[-1]  # the report takes coverage at the half-year's end
-    if str(runner.run_month("telecom", last_month).state) != "success":
-        failed.append(f"telecom {last_month}")
-    for month in half_year.months:
-        for dag_id in ("portal_filings", "portal_summary"):
-            if str(runner.run_month(dag_id, month).state) != "success":
-                failed.append(f"{dag_id} {month}")
+    failed += _failures(runner.run_month("telecom", last_month), f"telecom {last_month}")
+    for dag_id in ("portal_filings", "portal_summary"):
+        run = runner.run_month(dag_id, last_month, {"backfill_from": str(half_year.months[0])})
+        failed += _failures(run, f"{dag_id} {half_year}")
     return failed
+
+
+def _failures(run: Any, what: str) -> list[str]:
+    """Nothing when the run succeeded; else each failed mapped instance as ``<dag> <period>``, or ``what``."""
+    if str(run.state) == "success":
+        return []
+    periods = sorted({ti.rendered_map_index or str(ti.map_index) for ti in run.get_task_instances()
+                      if ti.map_index >= 0 and str(ti.state) in ("failed", "upstream_failed")})
+    return [f"{run.dag_id} {period}" for period in periods] or [what]
 
 
 def _summary(half_year: HalfYear) -> str:
