@@ -15,6 +15,7 @@ import pendulum
 from airflow.sdk import CronTriggerTimetable, dag, task
 
 from dxstats.dag_factory import TZ, house_default_args
+from dxstats.pools import WAREHOUSE_POOL
 
 
 @dag(
@@ -29,13 +30,13 @@ from dxstats.dag_factory import TZ, house_default_args
     doc_md=__doc__,
 )
 def pipeline_health() -> None:
-    @task
+    @task(pool=WAREHOUSE_POOL)  # both checks write what they sent to audit.alerts
     def check_dag_files() -> int:
         from dxstats.tasks import health_check
 
         return health_check("dag_files")
 
-    @task
+    @task(pool=WAREHOUSE_POOL)
     def check_freshness() -> int:
         from dxstats.tasks import health_check
 

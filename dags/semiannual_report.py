@@ -19,6 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from dxstats.assets import REPORT_INPUTS
 from dxstats.dag_factory import TZ, house_default_args
+from dxstats.pools import WAREHOUSE_POOL
 
 DEADLINE = "0 8 20 1,7 *"
 # the data interval runs back from the deadline to the half-year's first day
@@ -47,7 +48,7 @@ SINCE_HALF_YEAR_START = relativedelta(months=6, days=19, hours=8)
     },
 )
 def semiannual_report() -> None:
-    @task
+    @task(pool=WAREHOUSE_POOL)  # it applies the DDL and reads the marts: one DuckDB process at a time
     def write_report(dag_run=None, params=None, triggering_asset_events=None) -> str:
         from dxstats.report.run import half_year_to_report, produce
 

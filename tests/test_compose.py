@@ -128,12 +128,34 @@ def invocations(argv: list[str], *, under_entrypoint: bool) -> list[tuple[str, l
     return [(argv[0], argv)]
 
 
-def service_invocations(service: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    """What a service's command and its healthcheck run."""
+def interpolated(text: str, values: dict[str, str]) -> str:
+    """``text`` as Compose passes it to a container: ``${VAR}``, ``${VAR:-default}``, ``${VAR-default}``,
+    ``${VAR:?error}`` and ``$VAR`` replaced from ``values`` (what .env holds), ``$$`` a literal ``$``."""
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group("braced") or match.group("bare")
+        operator, argument = match.group("op") or "", match.group("arg") or ""
+        value = values.get(name)
+        if operator in (":-", "-") and (value is None or (operator == ":-" and value == "")):
+            return argument
+        if operator in (":?", "?") and not value:
+            raise AssertionError(f"compose would refuse to start: {name} is unset ({argument})")
+        return value or ""
+
+    pattern = r"\$\$|\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}|\$(?P<bare>[A-Za-z_]\w*)"
+    return re.sub(pattern, one, text)
+
+
+def service_invocations(service: dict[str, Any], env: dict[str, str] | None = None) -> list[tuple[str, list[str]]]:
+    """What a service's command and its healthcheck run, with ``env`` (default: .env.example) interpolated."""
+    values = env_example_variables() if env is None else env
     runs = []
     command = service.get("command")
     if command:
         argv = shlex.split(command) if isinstance(command, str) else [str(word) for word in command]
+        argv = [interpolated(word, values) for word in argv]
         runs += invocations(argv, under_entrypoint=True)
     test = (service.get("healthcheck") or {}).get("test")
     if isinstance(test, list) and test[0] == "CMD":
@@ -263,6 +285,33 @@ def test_commands_are_real_airflow_commands(compose, airflow_parser, name):
             f"{name}: `airflow {'; '.join(unchecked)}` comes from a provider that the image ships but "
             "requirements.txt does not install here, so it could not be checked"
         )
+
+
+@pytest.mark.parametrize(("configured", "slots"), [(None, 8), ("8", 8), ("3", 3)])
+def test_init_creates_the_warehouse_pool_with_the_configured_size(compose, airflow_parser, airflow_db, configured,
+                                                                   slots):
+    """Airflow never schedules a task whose pool does not exist: the init service creates the pool every
+    warehouse-writing task names, after migrating the metadata, with DXSTATS_WAREHOUSE_POOL_SLOTS slots."""
+    from airflow.models.pool import Pool
+
+    from dxstats.pools import SLOTS_ENV, WAREHOUSE_POOL
+
+    assert env_example_variables()[SLOTS_ENV] == "8", f".env.example must document {SLOTS_ENV}"
+    values = {k: v for k, v in env_example_variables().items() if k != SLOTS_ENV}
+    if configured is not None:
+        values[SLOTS_ENV] = configured
+    runs = service_invocations(compose["services"]["airflow-init"], values)
+    airflow_steps = [args[:2] for program, args in runs if program == "airflow"]
+    assert airflow_steps[:2] == [["db", "migrate"], ["pools", "set"]], runs
+    pool_args = next(args for program, args in runs if args[:2] == ["pools", "set"])
+    parsed = airflow_parser.parse_args(pool_args)
+    assert (parsed.pool, parsed.slots) == (WAREHOUSE_POOL, slots)
+    # and the command really creates it: run it on this session's (migrated) metadata database
+    with contextlib.redirect_stdout(io.StringIO()):
+        parsed.func(parsed)
+    pool = Pool.get_pool(WAREHOUSE_POOL)
+    assert pool is not None
+    assert pool.slots == slots
 
 
 def test_dependencies_wait_for_health_and_for_init(compose):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,7 +62,7 @@ def test_registers_dag_covers_half_years_in_local_time(bag):
     end = interval.end.in_timezone("Asia/Ho_Chi_Minh")
     assert (start.year, start.month, start.day, start.hour, end.month, end.day) == (2022, 1, 1, 0, 7, 1)
     assert sorted(bag.dags["registers"].task_ids) == [
-        "ingest_chi_tieu", "ingest_ke_hoach_bcd", "ingest_van_ban_chi_dao", "prepare_warehouse"]
+        "ingest_chi_tieu", "ingest_ke_hoach_bcd", "ingest_van_ban_chi_dao", "periods", "prepare_warehouse"]
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
@@ -87,3 +88,84 @@ def test_parsing_a_dag_file_loads_no_heavy_module(path: Path):
     out = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "plugins")})
     assert out.stdout.strip().splitlines()[-1:] in ([""], []), f"{path.name} loads {out.stdout.strip()}"
+
+
+# --- fan-out: ingest tasks mapped over the run's periods, warehouse writers in one pool ----------------------
+
+#: tasks that never open the warehouse, so they must not hold one of its pool's slots: the period list, the
+#: portal's HTTP pull (it lands files) and the report's e-mail (it sends files already written)
+WAREHOUSE_FREE = re.compile(r"^(periods|extract_\w+|email_report)$")
+
+
+def ingest_dags(bag) -> dict:
+    return {dag_id: dag for dag_id, dag in bag.dags.items() if "ingest" in dag.tags}
+
+
+def mapped_over(task) -> set[str]:
+    """The tasks whose output a task is mapped over, itself or through its mapped task group; empty if unmapped."""
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    source = task if isinstance(task, MappedOperator) else task.get_closest_mapped_task_group()
+    return set() if source is None else {dep.task_id for dep in source.iter_mapped_dependencies()}
+
+
+def test_every_task_that_opens_the_warehouse_runs_in_the_warehouse_pool(bag):
+    from dxstats.pools import WAREHOUSE_POOL
+
+    in_pool = set()
+    for dag_id, dag in bag.dags.items():
+        for task in dag.tasks:
+            if WAREHOUSE_FREE.match(task.task_id):
+                assert task.pool != WAREHOUSE_POOL, f"{dag_id}.{task.task_id} holds a warehouse slot it does not use"
+            else:
+                assert task.pool == WAREHOUSE_POOL, f"{dag_id}.{task.task_id} writes to the warehouse outside the pool"
+                in_pool.add(f"{dag_id}.{task.task_id}")
+    # the writers this rule is about, by name, so that a renamed task cannot make the rule vacuous
+    assert {"portal_filings.prepare_warehouse", "portal_filings.ingest_portal", "infrastructure.ingest_population",
+            "semiannual_report.write_report", "pipeline_health.check_freshness",
+            "pipeline_health.check_dag_files"} <= in_pool
+
+
+def test_ingest_tasks_are_mapped_over_the_runs_periods(bag):
+    from dxstats.backfill import PATTERN
+
+    dags = ingest_dags(bag)
+    assert set(dags) == {"portal_filings", "portal_summary", "telecom", "registers", "infrastructure"}
+    for dag_id, dag in dags.items():
+        periods = dag.get_task("periods")
+        assert mapped_over(periods) == set(), dag_id
+        assert "prepare_warehouse" in periods.upstream_task_ids, dag_id
+        ingests = [t for t in dag.tasks if t.task_id.startswith("ingest_")]
+        assert ingests, dag_id
+        for task in ingests:
+            assert mapped_over(task) == {"periods"}, f"{dag_id}.{task.task_id} is not mapped over the periods"
+            assert "period" in (task.map_index_template or ""), f"{dag_id}.{task.task_id} shows no period in the UI"
+            assert task.outlets, f"{dag_id}.{task.task_id} updates no Asset"
+        schema = dag.params.get_param("backfill_from").schema
+        assert "null" in schema["type"], dag_id
+        assert schema["pattern"] == PATTERN, dag_id
+
+
+def test_the_portals_extract_is_mapped_with_its_ingest_one_month_at_a_time(bag):
+    dag = bag.dags["portal_filings"]
+    extract, ingest = dag.get_task("extract_portal"), dag.get_task("ingest_portal")
+    assert mapped_over(extract) == {"periods"}
+    assert "extract_portal" in ingest.upstream_task_ids
+    # one mapped group: month i's ingest waits for month i's extract only, not for every month's
+    group = ingest.get_closest_mapped_task_group()
+    assert group is not None
+    assert extract.get_closest_mapped_task_group() is group
+
+
+def test_backfill_from_is_checked_when_the_run_is_triggered(bag):
+    from airflow.sdk.definitions.param import ParamsDict
+    from airflow.sdk.exceptions import ParamValidationError
+
+    for dag_id in ("portal_filings", "registers"):
+        params = ParamsDict(bag.dags[dag_id].params)
+        for good in ("2022-01", "2022-H1", None):
+            params["backfill_from"] = good
+            params.validate()
+        for bad in ("2022-1", "2022-13", "2022-H3", "H1-2022", "2022"):
+            with pytest.raises(ParamValidationError, match="backfill_from"):
+                params["backfill_from"] = bad  # a trigger with this conf is refused

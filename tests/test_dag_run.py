@@ -99,3 +99,53 @@ def test_registers_dag_loads_the_half_years_snapshots(airflow_db, warehouse_url)
         assert documents["numerator"].tolist() == [11]
     finally:
         wh.close()
+
+
+def month_file_rows(month: str) -> int:
+    """Data rows of the sample's CSV export for ``month``, counted with the csv module."""
+    path = PROJECT_ROOT / "data" / "sample" / "landing" / "portal" / month / f"dvc_filings_{month}.csv"
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return sum(1 for _ in csv.DictReader(f))
+
+
+def test_one_run_backfills_several_months_one_mapped_instance_and_one_asset_event_each(airflow_db, tmp_path,
+                                                                                      monkeypatch):
+    """``backfill_from`` maps the portal's extract and ingest over December and January in one run (DuckDB)."""
+    from airflow.models.asset import AssetEvent
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    from dxstats.warehouse import Warehouse
+
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    monkeypatch.setenv("DXSTATS_WAREHOUSE_URL", url)
+    months = ["2021-12", "2022-01"]
+    run = run_month("portal_filings", Month(2022, 1), {"backfill_from": "2021-12"})
+    assert str(run.state) == "success"
+
+    wh = Warehouse(url)
+    try:
+        batches = wh.frame("SELECT period, status, rows_read, rows_loaded, rows_rejected FROM audit.batches "
+                           "WHERE source = 'portal' ORDER BY period")
+        facts = wh.frame("SELECT strftime(export_month, '%Y-%m') AS period, COUNT(*) AS n FROM core.fact_filing "
+                         "GROUP BY 1 ORDER BY 1")
+    finally:
+        wh.close()
+    assert batches["period"].tolist() == months
+    assert set(batches["status"]) == {"loaded"}
+    assert batches["rows_read"].tolist() == [month_file_rows(m) for m in months]
+    assert (batches["rows_loaded"] + batches["rows_rejected"]).tolist() == batches["rows_read"].tolist()
+    assert facts.values.tolist() == [[m, n] for m, n in zip(months, batches["rows_loaded"], strict=True)]
+    assert all(n > 1000 for n in batches["rows_loaded"]), "each month is a real month's export"
+
+    with create_session() as session:
+        tis = session.scalars(select(TaskInstance).where(TaskInstance.run_id == run.run_id)).all()
+        events = session.scalars(select(AssetEvent).where(AssetEvent.source_run_id == run.run_id,
+                                                          AssetEvent.source_task_id == "ingest_portal")).all()
+        mapped = {(ti.task_id, ti.map_index): (ti.rendered_map_index, str(ti.state)) for ti in tis
+                  if ti.map_index >= 0}
+        extras = sorted((e.source_map_index, e.extra) for e in events)
+    assert mapped == {(task, i): (month, "success") for task in ("extract_portal", "ingest_portal")
+                      for i, month in enumerate(months)}
+    assert extras == [(i, {"source": "portal", "period": month}) for i, month in enumerate(months)]

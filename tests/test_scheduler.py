@@ -6,8 +6,11 @@ fresh PostgreSQL warehouse. Everything is driven and read through the api-server
 through the simple auth manager's ``POST /auth/token``, as an engineer's tools would.
 
 The runs: each ingest DAG once for the sample's first half of 2022 (registers and infrastructure 2022-H1,
-telecom 2022-06, the portal exports and summaries 2022-01 only, to stay fast), created through
+telecom 2022-06, the portal summaries 2022-01, the portal exports 2022-01 with ``backfill_from`` 2021-12, so that
+one run maps its extract and ingest over two months, to stay fast), created through
 ``POST /api/v2/dags/{dag_id}/dagRuns`` with the period as data interval and executed by the scheduler. The
+pool ``dxstats_warehouse`` is created first, as docker-compose's init service does, with room for both months'
+loads at once; when the two ran and whether they overlapped is printed, not asserted. The
 ``semiannual_report`` DAG is never triggered: the scheduler must start it once every Asset of
 ``REPORT_INPUTS`` has an event, and it must report on 2022-H1 (the period those events carry).
 
@@ -49,6 +52,7 @@ from mail import free_port
 
 from dxstats.assets import REPORT_INPUTS
 from dxstats.periods import HalfYear
+from dxstats.pools import WAREHOUSE_POOL
 from dxstats.portal_simulator import PortalSimulator
 from dxstats.settings import PROJECT_ROOT, TIMEZONE
 
@@ -67,6 +71,7 @@ class IngestRun:
     dag_id: str
     start: str
     end: str
+    conf: dict[str, Any] = field(default_factory=dict)
 
     @property
     def run_id(self) -> str:
@@ -80,22 +85,30 @@ class IngestRun:
         """
         start, end = f"{self.start}T00:00:00+07:00", f"{self.end}T00:00:00+07:00"
         return {"dag_run_id": self.run_id, "logical_date": start, "data_interval_start": start,
-                "data_interval_end": end, "run_after": end, "note": "dxstats scheduler test: the sample"}
+                "data_interval_end": end, "run_after": end, "conf": self.conf,
+                "note": "dxstats scheduler test: the sample"}
 
 
-# In order: the registers first (the smallest), the portal month last (the largest).
+# In order: the registers first (the smallest), the portal months last (the largest). The portal's run is
+# January's, backfilling from December: one run whose extract and ingest are mapped over the two months.
+PORTAL_MONTHS = ("2021-12", "2022-01")
 INGEST_RUNS = (
     IngestRun("registers", "2022-01-01", "2022-07-01"),
     IngestRun("infrastructure", "2022-01-01", "2022-07-01"),
     IngestRun("telecom", "2022-06-01", "2022-07-01"),
     IngestRun("portal_summary", "2022-01-01", "2022-02-01"),
-    IngestRun("portal_filings", "2022-01-01", "2022-02-01"),
+    IngestRun("portal_filings", "2022-01-01", "2022-02-01", {"backfill_from": PORTAL_MONTHS[0]}),
 )
 OUR_DAGS = {run.dag_id for run in INGEST_RUNS} | {REPORT_DAG}
-# source -> the period its Asset event must name (population is loaded per year)
-EXPECTED_PERIODS = {"ke_hoach_bcd": HALF_YEAR, "van_ban_chi_dao": HALF_YEAR, "chi_tieu": HALF_YEAR,
-                    "population": "2022", "postal": HALF_YEAR, "household_survey": HALF_YEAR,
-                    "telecom": "2022-06", "portal_summary": "2022-01", "portal": "2022-01"}
+#: (source, period) of every load and of its Asset event (population is loaded per year)
+EXPECTED_LOADS = {("ke_hoach_bcd", HALF_YEAR), ("van_ban_chi_dao", HALF_YEAR), ("chi_tieu", HALF_YEAR),
+                  ("population", "2022"), ("postal", HALF_YEAR), ("household_survey", HALF_YEAR),
+                  ("telecom", "2022-06"), ("portal_summary", "2022-01"), *(("portal", m) for m in PORTAL_MONTHS)}
+#: what the 2022-H1 report lists as received: December belongs to the half-year before
+REPORTED_LOADS = EXPECTED_LOADS - {("portal", "2021-12")}
+#: the pool every warehouse-writing task names, created as docker-compose's init service creates it; room for
+#: the portal's two months to load at once
+POOL_SLOTS = 4
 FINISHED = ("success", "failed")
 
 
@@ -288,17 +301,21 @@ class AirflowStack:
         return self.api("GET", f"dags/{dag_id}/dagRuns", params={"limit": 100, "order_by": "run_after"})["dag_runs"]
 
     def task_instances(self, dag_id: str, run_id: str) -> dict[str, dict[str, Any]]:
+        """A run's task instances by task id; a mapped task's instances as ``task_id[0]``, ``task_id[1]``..."""
         found = self.api("GET", f"dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 100})
-        return {ti["task_id"]: ti for ti in found["task_instances"]}
+        return {ti["task_id"] if ti["map_index"] < 0 else f"{ti['task_id']}[{ti['map_index']}]": ti
+                for ti in found["task_instances"]}
 
     def xcom(self, dag_id: str, run_id: str, task_id: str) -> Any:
         return self.api("GET", f"dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/return_value")[
             "value"]
 
-    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
+    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int, map_index: int = -1) -> str:
         """The end of a task's log file (LocalExecutor: under AIRFLOW_HOME/logs), exceptions included."""
-        path = (self.home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
-                / f"attempt={max(try_number, 1)}.log")
+        folder = self.home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
+        if map_index >= 0:
+            folder /= f"map_index={map_index}"
+        path = folder / f"attempt={max(try_number, 1)}.log"
         if not path.exists():
             return f"({path} does not exist)"
         events = []
@@ -316,10 +333,10 @@ class AirflowStack:
     def describe_run(self, dag_id: str, run_id: str) -> str:
         """A run's tasks with their states, and the log of each task that did not succeed."""
         lines = [f"{dag_id} {run_id}:"]
-        for task_id, ti in sorted(self.task_instances(dag_id, run_id).items()):
-            lines.append(f"  {task_id}: {ti['state']} (try {ti['try_number']})")
+        for label, ti in sorted(self.task_instances(dag_id, run_id).items()):
+            lines.append(f"  {label}: {ti['state']} (try {ti['try_number']})")
             if ti["state"] not in ("success", None):
-                lines.append(self.task_log(dag_id, run_id, task_id, ti["try_number"]))
+                lines.append(self.task_log(dag_id, run_id, ti["task_id"], ti["try_number"], ti["map_index"]))
         return "\n".join(lines)
 
 
@@ -342,9 +359,12 @@ def poll(what: str, check: Callable[[], T | None], stack: AirflowStack, timeout:
 
 @pytest.fixture
 def portal() -> Iterator[PortalSimulator]:
-    """The portal's export API, serving the sample's months; its first two answers for page 1 are HTTP 500,
-    so the extract task's first try fails (two attempts) and the scheduler's retry succeeds."""
-    faults = [{"kind": "server_error", "status": 500, "pages": [1], "times": 2}]
+    """The portal's export API, serving the sample's months; its first four answers for page 1 are HTTP 500.
+
+    The two months' extracts ask for page 1 at about the same time, each twice per try: four failures cannot
+    all be absorbed by the client's own second attempt, so at least one extract's first try fails and the
+    scheduler's retry succeeds (in practice both fail once)."""
+    faults = [{"kind": "server_error", "status": 500, "pages": [1], "times": 4}]
     with PortalSimulator(faults=faults).start() as simulator:
         yield simulator
 
@@ -376,6 +396,8 @@ def airflow_stack(tmp_path: Path, databases: Databases, landing: Path,
     try:
         with stack.timed("airflow db migrate"):
             stack.run("db", "migrate")
+        # as docker-compose's init service does: without it no warehouse-writing task would ever be scheduled
+        stack.run("pools", "set", WAREHOUSE_POOL, str(POOL_SLOTS), "dxstats scheduler test")
         stack.start("dag-processor", "dag-processor")
         stack.start("scheduler", "scheduler")
         stack.start("api-server", "api-server", "--host", "127.0.0.1", "--port", str(api_port))
@@ -474,9 +496,29 @@ def check_latest_interval_run(stack: AirflowStack, run: dict[str, Any], due: dic
     ingest_states = {s for t, s in states.items() if t.startswith("ingest_")}
     assert (run["state"], ingest_states, states["prepare_warehouse"]) == ("failed", {"failed"}, "success"), \
         stack.describe_run(run["dag_id"], run["dag_run_id"])
-    first_ingest = next(t for t in sorted(states) if t.startswith("ingest_"))
-    failed_log = stack.task_log(run["dag_id"], run["dag_run_id"], first_ingest, 1)
+    first_ingest = stack.task_instances(run["dag_id"], run["dag_run_id"])[
+        next(t for t in sorted(states) if t.startswith("ingest_"))]
+    failed_log = stack.task_log(run["dag_id"], run["dag_run_id"], first_ingest["task_id"], 1,
+                                first_ingest["map_index"])
     assert re.search(r"no \w+ files for|has a header but no data rows", failed_log), failed_log
+
+
+def mapped_timings(tis: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """When each mapped instance ran, in seconds from the first one's start, and whether the ingests overlapped:
+    what the summary prints (reported, not asserted: on a busy machine the scheduler may well run them apart)."""
+    spans = {label: (when(ti["start_date"]), when(ti["end_date"])) for label, ti in tis.items()
+             if ti["map_index"] >= 0 and ti["start_date"] and ti["end_date"]}
+    if not spans:
+        return {}
+    origin = min(start for start, _ in spans.values())
+    timings = {}
+    for label, (start, end) in sorted(spans.items()):
+        timings[f"portal {label}: started at +{(start - origin).total_seconds():.1f} s, ran"] = \
+            (end - start).total_seconds()
+    ingests = [span for label, span in spans.items() if label.startswith("ingest_")]
+    overlap = min(end for _, end in ingests) - max(start for start, _ in ingests)
+    timings["portal: the two months' ingests ran together for"] = max(overlap.total_seconds(), 0.0)
+    return timings
 
 
 def data_interval(run: dict[str, Any]) -> tuple[datetime, datetime]:
@@ -506,7 +548,7 @@ def check_report_files(outbox: Path) -> None:
     with open(folder / f"bao_cao_cds_{HALF_YEAR}_inputs.csv", encoding="utf-8-sig", newline="") as f:
         inputs = list(csv.DictReader(f))
     received = {(row["Nguồn dữ liệu"], row["Kỳ"]): int(row["Dòng nạp"]) for row in inputs if int(row["Số tệp"])}
-    assert set(received) == set(EXPECTED_PERIODS.items()), inputs
+    assert set(received) == REPORTED_LOADS, inputs
     assert received[("portal", "2022-01")] == 31_240
 
 
@@ -520,13 +562,19 @@ def check_warehouse(url: str) -> None:
             assert row is not None, query
             return row
 
-        assert one("SELECT COUNT(*) FROM core.fact_filing") == (31_240,)
+        by_month = dict(conn.execute("SELECT to_char(export_month, 'YYYY-MM'), COUNT(*) FROM core.fact_filing "
+                                     "GROUP BY 1").fetchall())
+        loaded_rows = dict(conn.execute("SELECT period, rows_loaded FROM audit.batches "
+                                        "WHERE source = 'portal' AND status = 'loaded'").fetchall())
+        assert by_month == {m: loaded_rows[m] for m in PORTAL_MONTHS}, (by_month, loaded_rows)
+        assert by_month["2022-01"] == 31_240
+        assert by_month["2021-12"] > 10_000, by_month
         assert one("SELECT COUNT(*) FROM core.fact_dx_readiness WHERE snapshot_half = DATE '2022-01-01'") == (205,)
         assert one("SELECT numerator, denominator FROM mart.institutional_indicators WHERE half_year = '2022-H1' "
                    "AND indicator = 'units_with_dx_committee' AND scope = 'xa'") == (163, 172)
         batches = set(conn.execute("SELECT DISTINCT source, period, status FROM audit.batches").fetchall())
         loaded = {(source, period) for source, period, status in batches if status == "loaded"}
-        assert loaded == set(EXPECTED_PERIODS.items())
+        assert loaded == EXPECTED_LOADS
         # the portal's latest month, pulled empty by the scheduler's own run, is refused and recorded as such
         assert {(s, p, st) for s, p, st in batches if st != "loaded"} <= {
             ("portal", p, "rejected") for _s, p, _st in batches if p > "2026"}
@@ -586,7 +634,9 @@ def test_the_scheduler_runs_the_ingest_dags_and_the_assets_start_the_report(
         events = stack.api("GET", f"dags/{REPORT_DAG}/dagRuns/{run_id}/upstreamAssetEvents")["asset_events"]
         assert {e["name"] for e in events} == {asset.name for asset in REPORT_INPUTS.objects}, events
         assert {(e["source_dag_id"], e["source_run_id"]) for e in events} <= {(i.dag_id, i.run_id) for i in INGEST_RUNS}
-        assert {e["extra"]["source"]: e["extra"]["period"] for e in events} == EXPECTED_PERIODS
+        # the report starts once every input has an event: it may have consumed one or both portal months' events
+        consumed = {(e["extra"]["source"], e["extra"]["period"]) for e in events}
+        assert REPORTED_LOADS - {("portal", "2022-01")} <= consumed <= EXPECTED_LOADS, consumed
         last_event = max(when(e["timestamp"]) for e in events)
         assert when(report["queued_at"]) >= last_event, "the report was queued before its last input was loaded"
 
@@ -594,12 +644,22 @@ def test_the_scheduler_runs_the_ingest_dags_and_the_assets_start_the_report(
         check_warehouse(databases.warehouse)
         check_report_files(outbox)
 
-        # --- a retry for real: the portal answered 500 twice, so extract_portal's first try failed ---
+        # --- one run, two months: extract and ingest mapped over both, each instance labelled with its month ---
         portal_run = next(i.run_id for i in INGEST_RUNS if i.dag_id == "portal_filings")
-        extract = stack.task_instances("portal_filings", portal_run)["extract_portal"]
-        assert (extract["state"], extract["try_number"]) == ("success", 2), extract
+        portal_tis = stack.task_instances("portal_filings", portal_run)
+        mapped = {label: (ti["rendered_map_index"], ti["state"], ti["pool"]) for label, ti in portal_tis.items()
+                  if ti["map_index"] >= 0}
+        assert mapped == {f"{task}[{i}]": (month, "success", pool) for i, month in enumerate(PORTAL_MONTHS)
+                          for task, pool in (("extract_portal", "default_pool"), ("ingest_portal", WAREHOUSE_POOL))}
+        assert stack.api("GET", f"pools/{WAREHOUSE_POOL}")["slots"] == POOL_SLOTS
+        stack.timings.update(mapped_timings(portal_tis))
+
+        # --- a retry for real: the portal answered 500 four times, more than the client's own second attempts
+        # absorb, so an extract_portal instance's first try failed and the scheduler retried it ---
+        extracts = [ti for label, ti in portal_tis.items() if label.startswith("extract_portal[")]
+        assert max(ti["try_number"] for ti in extracts) >= 2, extracts
         statuses = [r["status"] for r in portal.requests if r["path"].endswith("/filings")]
-        assert statuses[:3] == [500, 500, 200], statuses
+        assert (statuses[0], statuses.count(500), statuses[-1]) == (500, 4, 200), statuses
         deadline_halves = {str(HalfYear.of(when(r["run_after"])).previous)
                            for r in report_runs if r["run_type"] == "scheduled"}
         assert {p.name for p in outbox.iterdir()} == {HALF_YEAR} | deadline_halves

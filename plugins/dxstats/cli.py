@@ -35,13 +35,16 @@ def main(argv: list[str] | None = None) -> int:
                                       "infrastructure, semiannual_report (half-yearly)")
     rerun.add_argument("period", help="YYYY-MM for a monthly DAG, YYYY-Hn for a half-yearly one")
     rerun.add_argument("--force", action="store_true", help="reload even if the files are unchanged")
+    rerun.add_argument("--backfill-from", metavar="PERIOD",
+                       help="one run that also loads every period from PERIOD through the run's own "
+                            "(YYYY-MM, or YYYY-Hn: on a monthly DAG its first month)")
     rejected = commands.add_parser("rejections", help="list a period's rejected rows and validation pages")
     rejected.add_argument("source", help="portal, portal_summary, telecom, ke_hoach_bcd, ...")
     rejected.add_argument("period", help="the period's folder name: YYYY-MM, YYYY-Hn or YYYY")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "rerun":
-        return rerun_period(args.dag_id, args.period, force=args.force)
+        return rerun_period(args.dag_id, args.period, force=args.force, backfill_from=args.backfill_from)
     if args.command == "rejections":
         return show_rejections(args.source, args.period)
     return run_half_year(HalfYear.parse(args.period))
@@ -65,20 +68,24 @@ def show_rejections(source: str, period: str) -> int:
     return 0
 
 
-def rerun_period(dag_id: str, period: str, *, force: bool = False) -> int:
-    """One real run of ``dag_id`` for ``period`` (``YYYY-MM`` or ``YYYY-Hn``); 0 when it succeeded."""
+def rerun_period(dag_id: str, period: str, *, force: bool = False, backfill_from: str | None = None) -> int:
+    """One real run of ``dag_id`` for ``period`` (``YYYY-MM`` or ``YYYY-Hn``); 0 when it succeeded.
+
+    With ``backfill_from`` the one run maps its ingest over every period from there through ``period``.
+    """
     from dxstats.periods import Month
 
     use_embedded_airflow()
     migrate_metadata()
     from dxstats import runner
 
+    conf = {"force": force, "backfill_from": backfill_from}
     if dag_id == "semiannual_report":
         run = runner.run_dag(dag_id, datetime(2100, 1, 1), {"half_year": period, "languages": ["vi", "en"]})
     elif "H" in period:
-        run = runner.run_half_year(dag_id, HalfYear.parse(period), {"force": force})
+        run = runner.run_half_year(dag_id, HalfYear.parse(period), conf)
     else:
-        run = runner.run_month(dag_id, Month.parse(period), {"force": force})
+        run = runner.run_month(dag_id, Month.parse(period), conf)
     print(f"{dag_id} {period}: {run.state}")
     return 0 if str(run.state) == "success" else 1
 
@@ -105,19 +112,27 @@ def run_half_year(half_year: HalfYear) -> int:
 
 
 def _ingest(runner: Any, half_year: HalfYear) -> list[str]:
-    """Run the half-yearly DAGs, ``telecom`` for the last month, the portal's DAGs for each month; what failed."""
+    """Run the half-yearly DAGs, ``telecom`` for the last month, and the portal's DAGs once each for the whole
+    half-year (their run for its last month, backfilling from its first: one mapped instance per month); what
+    failed, by DAG and period."""
     failed = []
     for dag_id in ("registers", "infrastructure"):
-        if str(runner.run_half_year(dag_id, half_year).state) != "success":
-            failed.append(f"{dag_id} {half_year}")
+        failed += _failures(runner.run_half_year(dag_id, half_year), f"{dag_id} {half_year}")
     last_month = half_year.months[-1]  # the report takes coverage at the half-year's end
-    if str(runner.run_month("telecom", last_month).state) != "success":
-        failed.append(f"telecom {last_month}")
-    for month in half_year.months:
-        for dag_id in ("portal_filings", "portal_summary"):
-            if str(runner.run_month(dag_id, month).state) != "success":
-                failed.append(f"{dag_id} {month}")
+    failed += _failures(runner.run_month("telecom", last_month), f"telecom {last_month}")
+    for dag_id in ("portal_filings", "portal_summary"):
+        run = runner.run_month(dag_id, last_month, {"backfill_from": str(half_year.months[0])})
+        failed += _failures(run, f"{dag_id} {half_year}")
     return failed
+
+
+def _failures(run: Any, what: str) -> list[str]:
+    """Nothing when the run succeeded; else each failed mapped instance as ``<dag> <period>``, or ``what``."""
+    if str(run.state) == "success":
+        return []
+    periods = sorted({ti.rendered_map_index or str(ti.map_index) for ti in run.get_task_instances()
+                      if ti.map_index >= 0 and str(ti.state) in ("failed", "upstream_failed")})
+    return [f"{run.dag_id} {period}" for period in periods] or [what]
 
 
 def _summary(half_year: HalfYear) -> str:

@@ -1,4 +1,5 @@
-"""One shape for the ingest DAGs of periodic sources: prepare the warehouse, then one task per source.
+"""One shape for the ingest DAGs of periodic sources: prepare the warehouse, list the periods, then per source
+one ingest task mapped over those periods.
 
 Why a factory: the ingest DAGs (portal, registers, infrastructure, telecom) differ only in their
 schedule and their sources; their DAG files say just that. Imported by DAG files, so it stays light
@@ -13,14 +14,25 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task, task_group
 
 from dxstats.alerts import on_failure
 from dxstats.assets import REFERENCE
+from dxstats.backfill import HALF_YEAR, MONTH, PATTERN
+from dxstats.pools import WAREHOUSE_POOL
 
 TZ = "Asia/Ho_Chi_Minh"
 HALF_YEARLY = "0 0 1 1,7 *"  # a run's data interval is one half-year, in local time
 MONTHLY = "0 0 1 * *"  # ... one calendar month
+CADENCE = {HALF_YEARLY: HALF_YEAR, MONTHLY: MONTH}  # what a period of each schedule is called
+#: the mapped instance's label in the UI: its period instead of 0, 1, 2...
+PERIOD_LABEL = "{{ task.op_kwargs['period'] }}"
+BACKFILL_DOC = """
+
+**Periods.** A run loads its own period; with param `backfill_from` (e.g. `{"backfill_from": "2022-01"}`) every
+period from that one through its own, one mapped `ingest_*` instance per period (labelled with it), in parallel
+up to the `dxstats_warehouse` pool's slots. See `docs/runbook.md`, "Backfill a year".
+"""
 
 
 def house_default_args(retries: int = 2, retry_delay: timedelta = timedelta(minutes=5)) -> dict[str, Any]:
@@ -36,12 +48,16 @@ def house_default_args(retries: int = 2, retry_delay: timedelta = timedelta(minu
 def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple[str, Asset]], *,
                cron: str = HALF_YEARLY, start: tuple[int, int, int] = (2021, 7, 1), tags: tuple[str, ...] = (),
                extract: dict[str, str] | None = None) -> Any:
-    """A DAG whose task ``ingest_<name>`` loads source ``"module:NAME"`` and updates its Asset.
+    """A DAG whose task ``ingest_<name>`` loads source ``"module:NAME"`` for each period of the run and updates
+    its Asset once per period.
 
-    ``extract`` maps a source to ``"module:function"``, a task ``extract_<name>`` run before its ingest that
-    lands the period's files itself (the portal's HTTP API); it decides from the source's configuration
-    whether there is anything to pull.
+    ``periods`` lists the run's periods (its own; with param ``backfill_from``, every one from there on), and
+    each ingest task is mapped over that list. ``extract`` maps a source to ``"module:function"``, a task
+    ``extract_<name>`` that lands a period's files itself (the portal's HTTP API); it is mapped with its ingest
+    as a group, so each period's ingest waits for that period's extract only. Tasks that write to the
+    warehouse run in the pool ``dxstats_warehouse``, whose size the deployment sets.
     """
+    cadence = CADENCE[cron]
 
     @dag(
         dag_id=dag_id,
@@ -52,43 +68,78 @@ def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple
         max_active_runs=1,
         tags=["ingest", *tags],
         default_args=house_default_args(),
-        doc_md=doc,
-        params={
-            "force": Param(False, type="boolean",
-                           description="Reload the period even if its files are unchanged (after a reference fix); "
-                                       "pull it again from an API instead of resuming a finished pull."),
-        },
+        doc_md=doc + BACKFILL_DOC,
+        params=_params(cadence),
     )
     def build() -> None:
-        @task(outlets=[REFERENCE])
+        @task(outlets=[REFERENCE], pool=WAREHOUSE_POOL)
         def prepare_warehouse() -> dict[str, int]:
             from dxstats.tasks import prepare_warehouse as run
 
             return run()
 
-        prepared = prepare_warehouse()
+        @task
+        def periods(data_interval_start=None, params=None) -> list[str]:
+            from dxstats.tasks import plan_periods
+
+            return plan_periods(cadence, data_interval_start, params["backfill_from"])
+
+        planned = periods()
+        prepare_warehouse() >> planned
         for name, (path, asset) in sources.items():
-
-            @task(task_id=f"ingest_{name}", outlets=[asset])
-            def ingest(path: str = path, asset: Asset = asset, data_interval_start=None, run_id=None, params=None,
-                       outlet_events=None) -> dict:
-                from dxstats.tasks import ingest_source
-
-                result = ingest_source(path, data_interval_start, run_id, force=bool(params["force"]))
-                # the period loaded, for what the Asset triggers (the report picks its half-year from it)
-                outlet_events[asset].extra = {"source": result["source"], "period": result["period"]}
-                return result
-
+            ingest = _ingest_task(name, path, asset, cadence)
             if extract and name in extract:
-
-                @task(task_id=f"extract_{name}")
-                def pull(path: str = extract[name], data_interval_start=None, params=None) -> dict:
-                    from dxstats.tasks import extract_source
-
-                    return extract_source(path, data_interval_start, force=bool(params["force"]))
-
-                prepared >> pull() >> ingest()
+                _extract_then_ingest(name, extract[name], ingest).expand(period=planned)
             else:
-                prepared >> ingest()
+                ingest.expand(period=planned)
 
     return build()
+
+
+def _params(cadence: str) -> dict[str, Param]:
+    """The ingest DAGs' params: ``force`` and ``backfill_from``."""
+    example = "2022-01 (or 2022-H1: its first month)" if cadence == MONTH else "2022-H1"
+    return {
+        "force": Param(False, type="boolean",
+                       description="Reload the periods even if their files are unchanged (after a reference fix); "
+                                   "pull them again from an API instead of resuming a finished pull."),
+        "backfill_from": Param(None, type=["null", "string"], pattern=PATTERN,
+                               description=f"Also load every period from this one through the run's own, in one run "
+                                           f"(mapped, in parallel where the warehouse allows it), e.g. {example}."),
+    }
+
+
+def _ingest_task(name: str, path: str, asset: Asset, cadence: str) -> Any:
+    """The task ``ingest_<name>``, to be mapped over periods: one load, one Asset event naming its period."""
+
+    @task(task_id=f"ingest_{name}", outlets=[asset], pool=WAREHOUSE_POOL, map_index_template=PERIOD_LABEL)
+    def ingest(period: str, run_id=None, params=None, outlet_events=None) -> dict:
+        from dxstats.tasks import ingest_period
+
+        result = ingest_period(path, period, run_id, cadence=cadence, backfill_from=params["backfill_from"],
+                               force=bool(params["force"]))
+        # each mapped instance emits its own event; the period it loaded is what the report picks its half-year from
+        outlet_events[asset].extra = {"source": result["source"], "period": result["period"]}
+        return result
+
+    return ingest
+
+
+def _extract_then_ingest(name: str, path: str, ingest: Any) -> Any:
+    """A group of ``extract_<name>`` then ``ingest_<name>`` for one period, to be mapped over the periods.
+
+    Mapped as a group so that a period's ingest starts as soon as its own extract is done, not after every
+    period's; the task ids stay ``extract_<name>`` and ``ingest_<name>`` (no group prefix).
+    """
+
+    @task(task_id=f"extract_{name}", map_index_template=PERIOD_LABEL)
+    def pull(period: str, params=None) -> dict:
+        from dxstats.tasks import extract_period
+
+        return extract_period(path, period, force=bool(params["force"]))
+
+    @task_group(group_id=f"load_{name}", prefix_group_id=False)
+    def one_period(period: str) -> None:
+        pull(period=period) >> ingest(period=period)
+
+    return one_period

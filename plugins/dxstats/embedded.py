@@ -36,6 +36,15 @@ def use_embedded_airflow() -> None:
 
 
 def migrate_metadata() -> None:
-    """Create or upgrade Airflow's metadata database (idempotent)."""
+    """Create or upgrade Airflow's metadata database (idempotent), and the warehouse pool in it.
+
+    ``dag.test()`` ignores pools, but ``airflow standalone`` on the same home schedules for real, and a task
+    naming a pool that does not exist is never scheduled: so the pool is created here too, sized for the
+    warehouse this set-up uses (one slot for the DuckDB file).
+    """
     airflow = Path(sys.executable).with_name("airflow")
     subprocess.run([str(airflow), "db", "migrate"], check=True, stdout=subprocess.DEVNULL)
+    from dxstats.pools import ensure_warehouse_pool, warehouse_pool_slots
+    from dxstats.settings import warehouse_url
+
+    ensure_warehouse_pool(warehouse_pool_slots(warehouse_url()))

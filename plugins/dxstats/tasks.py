@@ -50,6 +50,45 @@ def ingest_source(path: str, data_interval_start: datetime, run_id: str, force: 
         warehouse.close()
 
 
+def plan_periods(cadence: str, data_interval_start: datetime, backfill_from: str | None) -> list[str]:
+    """The periods this run's ingest tasks map over; a ``backfill_from`` that cannot work fails the run at once."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from dxstats.backfill import BackfillError, periods_to_load
+
+    try:
+        periods = periods_to_load(cadence, data_interval_start, backfill_from)
+    except BackfillError as exc:
+        raise AirflowFailException(str(exc)) from exc
+    log.info("this run loads %d period(s): %s", len(periods), ", ".join(periods))
+    return periods
+
+
+def ingest_period(path: str, period: str, run_id: str, *, cadence: str, backfill_from: str | None = None,
+                  force: bool = False) -> dict[str, Any]:
+    """One mapped instance: ingest the source for the DAG period ``period`` (``YYYY-MM`` or ``YYYY-Hn``).
+
+    Skipped when an earlier period of the same run already loads this source's period (a yearly source in
+    a half-yearly backfill), so one year is never loaded twice at once.
+    """
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from dxstats.backfill import loaded_earlier_in_run, period_start
+    from dxstats.sources import source_at
+
+    earlier = loaded_earlier_in_run(source_at(path).period_of, period, backfill_from, cadence)
+    if earlier:
+        raise AirflowSkipException(f"{path} for {period}: the same period is loaded by this run's {earlier}")
+    return ingest_source(path, period_start(period), run_id, force=force)
+
+
+def extract_period(path: str, period: str, force: bool = False) -> dict[str, Any]:
+    """One mapped instance of an extract: land the month ``period`` before its ingest reads it."""
+    from dxstats.backfill import period_start
+
+    return extract_source(path, period_start(period), force=force)
+
+
 def _alert_on_rejections(warehouse: Any, result: Any) -> None:
     """Alert when a loaded batch lost more rows than allowed, with the most frequent reasons."""
     from dxstats import alerts
