@@ -20,9 +20,10 @@ What the real scheduler adds, and this test checks rather than hides:
   ingest DAGs that period (this month or half-year) has no files in the sample, so that run fails at its
   ingest tasks and emits no Asset event; for the report DAG it is the last deadline's run (20 January or
   20 July), a report on the half-year before it, from whatever the warehouse holds.
-* ``prepare_warehouse`` (schema DDL and the reference reload) is not safe to run in two DAGs at once on
-  PostgreSQL (duplicate keys in ``core.dim_unit``, then a retry five minutes later), so the DAGs are started
-  one after the other: each one's runs finish before the next DAG is unpaused.
+* The DAGs are started one after the other (each one's runs finish before the next DAG is unpaused), so
+  that each DAG's runs are checked on their own. ``prepare_warehouse`` in several DAGs at once is safe:
+  the schema and the reference reload take the warehouse's maintenance lock (``Warehouse.exclusive``;
+  ``tests/test_warehouse.py`` runs four at once).
 """
 
 from __future__ import annotations
