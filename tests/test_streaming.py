@@ -164,10 +164,21 @@ def test_keys_whose_hashes_collide_are_not_rejected(monkeypatch):
     from dxstats import load
 
     monkeypatch.setattr(pd.util, "hash_array", lambda values: np.zeros(len(values), dtype="uint64"))
-    counter = load._KeyCounter("filing_id")
+    counter = load._KeyCounter("filing_id", None)
     batch = load.FileBatch("b1", Path("a.csv"), "0" * 64, 4, None)
     counter.add(batch, pd.DataFrame({"filing_id": ["x", "y", "z", "x"], "source_row": [2, 3, 4, 5]}))
-    (found,) = counter.repeats([batch])
+    (found,) = counter.repeats([batch], 1.0)
     assert found[0] is batch
     assert found[1][["source_row", "value", "check_name"]].values.tolist() == [
         [2, "x", "filing_id_counted_once"], [5, "x", "filing_id_counted_once"]]
+
+
+def test_a_file_sent_twice_in_one_is_refused_before_its_repeats_are_read(warehouse, landing):
+    rows = valid_rows(6)
+    write_csv(landing / "portal" / "2022-01" / "twice.csv", rows + rows)
+    with pytest.raises(BatchRejected, match=r"twice\.csv: 12 of 12 rows share their filing id with another row "
+                                            r"of the period, more than the 50% .*sent twice"):
+        ingest_portal_month(Month(2022, 1), "twice", warehouse, landing)
+    assert warehouse.frame("SELECT COUNT(*) AS n FROM core.fact_filing")["n"].tolist() == [0]
+    refused = warehouse.frame("SELECT status, rows_read, rows_loaded, rows_rejected FROM audit.batches")
+    assert refused.values.tolist() == [["rejected", 12, 0, 12]]

@@ -109,14 +109,15 @@ def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], 
     with warehouse.begin() as conn:
         with _step("stream the files into staging while validating"):
             staging = warehouse.stage_period(conn, target.fact_table, target.period_column, target.period_start)
-            keys = _KeyCounter(target.key)
+            keys = _KeyCounter(target.key, _staged_keys(warehouse, conn, staging, target))
             with _Writer() as writer:
                 for batch in batches:
                     _stream(warehouse, conn, target, staging, batch, chunks, validate_rows, writer, keys)
             warehouse.analyse(conn, staging)
         with _step("keys counted once in the period"):
-            for batch, repeats in keys.repeats(batches):
+            for batch, repeats in keys.repeats(batches, max_rejected_share()):
                 _record(warehouse, conn, batch, repeats)
+            _refuse(batches)
         with _step("drop rejected rows and swap the period in"):
             _drop_rejected(warehouse, conn, target, staging, batches)
             warehouse.swap_period(conn, target.fact_table, staging, target.period_column, target.period_start)
@@ -224,17 +225,31 @@ class _Writer:
                     self._error = exc
 
 
+#: the key's text for some rows of a batch: {file row: key}
+KeyLookup = Callable[["FileBatch", Any], dict[int, str]]
+
+
+def _staged_keys(warehouse: Warehouse, conn: Connection, staging: str, target: Target) -> KeyLookup | None:
+    """Where a source stores its key, the text of a few keys is read back from staging, not kept in memory."""
+    if target.key not in target.columns:
+        return None
+    return lambda batch, rows: warehouse.staged_values(conn, staging, target.key, batch.batch_id, rows)
+
+
 class _KeyCounter:
     """Every key of the period, to find the ones repeated, in little memory whatever the period's size.
 
-    Each key is kept as a 64-bit hash (repeats are found by sorting ten million of them in about a
-    second) and as compact Arrow text, looked at only for the rows whose hash repeats: a hash
-    collision alone rejects nothing. Ten million filing ids take about 450 MB this way; counting
-    them as text in one hash table took 1.3 GB more (measured in ``bench/RESULTS.md``).
+    Each key is kept as a 64-bit hash with its file row (16 bytes): repeats are found by sorting ten
+    million hashes in about a second. Only the rows whose hash repeats are looked at as text, so a
+    hash collision alone rejects nothing. A key stored in the fact table (the filing id) is read back
+    from staging for those rows; a derived one (small sources) is kept here as compact Arrow text.
+    Keeping ten million filing ids as text cost 300 MB more; counting them in one hash table, 1.3 GB
+    more (``bench/RESULTS.md``).
     """
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, lookup: KeyLookup | None) -> None:
         self.key = key
+        self._lookup = lookup
         self._parts: list[tuple[FileBatch, Any, Any, Any]] = []
 
     def add(self, batch: FileBatch, rows: pd.DataFrame) -> None:
@@ -242,12 +257,17 @@ class _KeyCounter:
         import pyarrow as pa
 
         keys = rows[self.key]
-        self._parts.append((batch, pa.array(keys, from_pandas=True).cast(pa.large_string()),
-                            rows[ROW].to_numpy(dtype="int64"), pd.util.hash_array(keys.to_numpy(dtype=object))))
+        text = None if self._lookup else pa.array(keys, from_pandas=True).cast(pa.large_string())
+        self._parts.append((batch, text, rows[ROW].to_numpy(dtype="int64"),
+                            pd.util.hash_array(keys.to_numpy(dtype=object))))
 
-    def repeats(self, batches: list[FileBatch]) -> list[tuple[FileBatch, pd.DataFrame]]:
-        """Each batch's rejections for keys repeated in the period: every copy (which is right is unknown)."""
-        found = self._candidates()
+    def repeats(self, batches: list[FileBatch], max_share: float) -> list[tuple[FileBatch, pd.DataFrame]]:
+        """Each batch's rejections for keys repeated in the period: every copy (which is right is unknown).
+
+        A file whose repeats alone exceed the share of rows it may lose is refused without reading them
+        (a file sent twice in one): the load is lost anyway, and the repeats could be millions.
+        """
+        found = self._candidates(max_share)
         if found is None:
             return []
         found = found[found.duplicated(self.key, keep=False)]
@@ -264,7 +284,7 @@ class _KeyCounter:
                     result.append((batch, _rejections(rows, self.key, reason, f"{self.key}_counted_once")))
         return result
 
-    def _candidates(self) -> pd.DataFrame | None:
+    def _candidates(self, max_share: float) -> pd.DataFrame | None:
         """The rows whose key's hash appears more than once, with their keys; None when there are none."""
         import numpy as np
         import pandas as pd
@@ -276,12 +296,34 @@ class _KeyCounter:
         twice = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
         if not len(twice):
             return None
+        masks = [np.isin(part, twice) for *_, part in self._parts]
+        if self._too_many(masks, max_share):
+            return None
         hits = []
-        for batch, keys, rows, part in self._parts:
-            mask = np.isin(part, twice)
-            hits.append(pd.DataFrame({"batch_id": batch.batch_id, self.key: keys.filter(mask).to_pylist(),
-                                      ROW: rows[mask]}))
+        for (batch, text, rows, _), mask in zip(self._parts, masks, strict=True):
+            if mask.any():
+                keys = text.filter(mask).to_pylist() if text is not None else self._text(batch, rows[mask])
+                hits.append(pd.DataFrame({"batch_id": batch.batch_id, self.key: keys, ROW: rows[mask]}))
         return pd.concat(hits, ignore_index=True)
+
+    def _text(self, batch: FileBatch, rows: Any) -> list[str]:
+        values = self._lookup(batch, rows)
+        return [values[int(row)] for row in rows]
+
+    def _too_many(self, masks: list[Any], max_share: float) -> bool:
+        """Refuse each file whose rows sharing a key's hash are more than it may lose; whether any was."""
+        repeated: dict[str, int] = {}
+        for (batch, *_), mask in zip(self._parts, masks, strict=True):
+            repeated[batch.batch_id] = repeated.get(batch.batch_id, 0) + int(mask.sum())
+        for batch, *_ in self._parts:
+            count = repeated.pop(batch.batch_id, 0)
+            if count > max_share * batch.rows_read:
+                batch.status = "rejected"
+                batch.message = (f"{batch.path}: {count} of {batch.rows_read} rows share their "
+                                 f"{self.key.replace('_', ' ')} with another row of the period, more than the "
+                                 f"{max_share:.0%} a file may lose (DXSTATS_MAX_REJECTED_SHARE). Was a file sent "
+                                 "twice, or in two parts that overlap?")
+        return any(b.status == "rejected" for b, *_ in self._parts)
 
 
 def _drop_rejected(warehouse: Warehouse, conn: Connection, target: Target, table: str,

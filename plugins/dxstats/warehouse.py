@@ -241,6 +241,19 @@ class Warehouse:
         self._execute(conn, f"DELETE FROM {_quoted(conn, table)} AS f WHERE {period} "  # noqa: S608
                             f"AND f.batch_id IN :batch_ids AND {rejected}", period=period_start, batch_ids=batch_ids)
 
+    def staged_values(self, conn: Connection, staging: str, column: str, batch_id: str, rows: Any) -> dict[int, str]:
+        """``column``'s text for some file rows of a batch in a staging table: {row: text}.
+
+        For the few rows whose key repeats; asked in slices so that each statement stays small.
+        """
+        found: dict[int, str] = {}
+        select = (f"SELECT source_row, CAST({_quoted(conn, column)} AS VARCHAR) FROM {_quoted(conn, staging)} "  # noqa: S608
+                  "WHERE batch_id = :batch_id AND source_row IN :rows")
+        for start in range(0, len(rows), 5000):
+            part = [int(r) for r in rows[start:start + 5000]]
+            found.update((int(r), v) for r, v in self._execute(conn, select, batch_id=batch_id, rows=part))
+        return found
+
     def reject_found(self, conn: Connection, name: str, key: str, files: dict[str, str], reason: str,
                      check: str, **params: Any) -> None:
         """Record as rejections the rows that query ``include/sql/<name>.sql`` finds, inside the warehouse.
