@@ -79,10 +79,11 @@ def frames(rows: int, scratch: Path) -> dict[str, Any]:
     return {"portal_summary": _typed(summary, PORTAL_SUMMARY), "portal": _typed(month, PORTAL)}
 
 
-def _timed(call: Callable[[], Any]) -> tuple[float, Any]:
-    clock = time.perf_counter()
+def _timed(call: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Wall and CPU seconds of one call: on a shared machine the CPU time is the steadier figure."""
+    clock, cpu = time.perf_counter(), time.process_time()
     result = call()
-    return time.perf_counter() - clock, result
+    return time.perf_counter() - clock, time.process_time() - cpu, result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed calls per frame after the first")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of the repeated calls here")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(REPO / "plugins"))
+    if not any(Path(p, "dxstats").is_dir() for p in sys.path):  # PYTHONPATH may name another checkout
+        sys.path.append(str(REPO / "plugins"))
     from dxstats.validate import validate
 
     with tempfile.TemporaryDirectory(prefix="validate-call-") as scratch:
@@ -99,16 +101,19 @@ def main(argv: list[str] | None = None) -> int:
     params = parameters()
     import great_expectations  # noqa: F401  - the import is the worker's, once per process
 
-    first, _ = _timed(lambda: validate(batches["portal_summary"], "portal_summary", params["portal_summary"]))
-    print(f"first call in the process (portal_summary, {len(batches['portal_summary'])} rows): {first:.3f} s")
+    first, first_cpu, _ = _timed(
+        lambda: validate(batches["portal_summary"], "portal_summary", params["portal_summary"]))
+    print(f"first call in the process (portal_summary, {len(batches['portal_summary'])} rows): "
+          f"{first:.3f} s wall, {first_cpu:.3f} s CPU")
     for source, frame in batches.items():
-        seconds = []
+        walls, cpus = [], []
         for _ in range(args.repeat):
-            took, outcome = _timed(lambda s=source, f=frame: validate(f, s, params[s]))
-            seconds.append(took)
-        print(f"{source:<15} {len(frame):>8} rows: median {statistics.median(seconds):.3f} s, "
-              f"min {min(seconds):.3f} s over {args.repeat} calls; {len(outcome.rejections)} rejections, "
-              f"{len(outcome.results)} expectations")
+            wall, cpu, outcome = _timed(lambda s=source, f=frame: validate(f, s, params[s]))
+            walls.append(wall)
+            cpus.append(cpu)
+        print(f"{source:<15} {len(frame):>8} rows, {args.repeat} calls: wall median {statistics.median(walls):.3f} s "
+              f"(min {min(walls):.3f}), CPU median {statistics.median(cpus):.3f} s (min {min(cpus):.3f}); "
+              f"{len(outcome.rejections)} rejections, {len(outcome.results)} expectations")
     if args.profile:
         profiler = _profiler()
         for source, frame in batches.items():

@@ -58,19 +58,94 @@ DISTINCT = "_distinct"  # the id of a combination of values in the frame of dist
 
 def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any]) -> ValidationOutcome:
     """Validate ``frame`` (which carries ``source_row``) against the source's suite."""
-    spec = load_suite(source)
-    value_wise = [e for e in spec["expectations"] if _is_value_wise(e)]
-    row_wise = [e for e in spec["expectations"] if not _is_value_wise(e)]
+    plan = _plan(source, parameters)
     outcomes = []
-    if row_wise:
+    if plan.row_wise:
         # GX copies the frame for many metrics: hand it only the columns these rules read.
-        results = _run(source, spec, row_wise, _narrowed(frame, row_wise), ROW, parameters)
+        results = _run(source, plan.row_suite(), _narrowed(frame, plan.row_wise), ROW, parameters)
         outcomes.append(_outcome(results, _rows))
-    if value_wise:
-        combinations = _Combinations(_narrowed(frame, value_wise), value_wise)
-        results = _run(source, spec, combinations.expectations, combinations.frame, DISTINCT, parameters)
+    if plan.value_wise:
+        combinations = _Combinations(_narrowed(frame, plan.value_wise), plan.value_wise)
+        suite = plan.suite(combinations.with_value_sets_narrowed(plan.value_sets))
+        results = _run(source, suite, combinations.frame, DISTINCT, parameters)
         outcomes.append(_outcome(results, combinations.rejections, combinations.rows_in_domain))
     return _merged(outcomes)
+
+
+@dataclass
+class _Plan:
+    """A source's suite made ready for one set of parameters, so that every chunk of a file reuses it.
+
+    Built once per (source, suite text, :data:`VALUE_WISE`, parameters): the rules split into
+    row-wise and value-wise, each ``in_set`` value set resolved to its list, and the row-wise
+    GX suite, whose expectation objects GX only reads (it validates fresh copies of their
+    configurations), so one object serves every call.
+    """
+
+    spec: dict[str, Any]
+    row_wise: list[dict[str, Any]]
+    value_wise: list[dict[str, Any]]
+    value_sets: dict[int, list[Any]]  # value-wise rule number -> the values its in_set rule accepts
+    _row_suite: Any = None
+
+    def suite(self, expectations: list[dict[str, Any]]) -> Any:
+        import great_expectations as gx
+
+        return gx.ExpectationSuite(name=self.spec["name"], expectations=expectations,
+                                   meta=self.spec.get("meta", {}))
+
+    def row_suite(self) -> Any:
+        if self._row_suite is None:
+            self._row_suite = self.suite(self.row_wise)
+        return self._row_suite
+
+
+_PLANS: dict[tuple[Any, ...], _Plan] = {}
+_PLANS_KEPT = 8  # a process validates a few sources and months; more plans only hold memory
+
+
+def _plan(source: str, parameters: dict[str, Any]) -> _Plan:
+    """The plan for this suite and these parameters, built on first use.
+
+    The key holds everything a result depends on besides the frame: the suite's text (a suite
+    edited while the process runs is read again), the rules checked per value, and the
+    parameters' values (as JSON text, so equal values share a plan and any change makes a new one).
+    """
+    text = (EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8")
+    key = (source, text, VALUE_WISE, json.dumps(parameters, sort_keys=True, default=_tagged))
+    plan = _PLANS.get(key)
+    if plan is None:
+        if len(_PLANS) >= _PLANS_KEPT:
+            _PLANS.pop(next(iter(_PLANS)))
+        plan = _PLANS[key] = _new_plan(json.loads(text), parameters)
+    return plan
+
+
+def _tagged(value: Any) -> str:
+    """JSON text for a value JSON has no type for, naming its type so that a date and a string differ."""
+    return f"<{type(value).__module__}.{type(value).__qualname__}>{value!r}"
+
+
+def _new_plan(spec: dict[str, Any], parameters: dict[str, Any]) -> _Plan:
+    value_wise = [e for e in spec["expectations"] if _is_value_wise(e)]
+    row_wise = [e for e in spec["expectations"] if not _is_value_wise(e)]
+    value_sets = {i: values for i, e in enumerate(value_wise)
+                  if (values := _in_set_values(e, parameters)) is not None}
+    return _Plan(spec, row_wise, value_wise, value_sets)
+
+
+def _in_set_values(expectation: dict[str, Any], parameters: dict[str, Any]) -> list[Any] | None:
+    """The values an ``in_set`` rule accepts: its list, or the parameter it names; None for anything else.
+
+    Only a bare ``{"$PARAMETER": name}`` naming a list is resolved here; an expression, or a
+    missing parameter, is left to GX, which substitutes it (or fails) as it always did.
+    """
+    if expectation["type"] != "expect_column_values_to_be_in_set":
+        return None
+    value_set = expectation["kwargs"].get("value_set")
+    if isinstance(value_set, dict) and set(value_set) == {"$PARAMETER"}:
+        value_set = parameters.get(value_set["$PARAMETER"])
+    return list(value_set) if isinstance(value_set, (list, tuple)) else None
 
 
 def _narrowed(frame: pd.DataFrame, expectations: list[dict[str, Any]]) -> pd.DataFrame:
@@ -84,11 +159,7 @@ def _is_value_wise(expectation: dict[str, Any]) -> bool:
             and kwargs.get("condition_parser", "pandas") == "pandas")
 
 
-def _run(source: str, spec: dict[str, Any], expectations: list[dict[str, Any]], frame: pd.DataFrame,
-         index_column: str, parameters: dict[str, Any]) -> list[Any]:
-    import great_expectations as gx
-
-    suite = gx.ExpectationSuite(name=spec["name"], expectations=expectations, meta=spec.get("meta", {}))
+def _run(source: str, suite: Any, frame: pd.DataFrame, index_column: str, parameters: dict[str, Any]) -> list[Any]:
     batch = _batch_definition(source).get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(
         suite,
@@ -110,6 +181,7 @@ class _Combinations:
         import pandas as pd
 
         self._blocks: dict[tuple[str, ...], tuple[int, Any]] = {}  # columns -> (first id, each row's combination)
+        self._sizes: dict[tuple[str, ...], int] = {}  # columns -> how many combinations
         self._conditions = [e["kwargs"].get("row_condition") for e in expectations]
         # Each rule carries the columns it reads in its meta, to find its block again in its result.
         self.expectations = [{**e, "meta": {**e.get("meta", {}), "rule": i,
@@ -120,10 +192,36 @@ class _Combinations:
             ids, block = _distinct(rows, list(columns))
             blocks.append(block)
             self._blocks[columns] = (offset, ids)
+            self._sizes[columns] = len(block)
             offset += len(block)
         stacked = pd.concat(blocks, ignore_index=True).astype(object)
         self.frame = stacked.where(stacked.notna(), None).assign(**{DISTINCT: np.arange(offset)})
         self._source = rows
+
+    def with_value_sets_narrowed(self, value_sets: dict[int, list[Any]]) -> list[dict[str, Any]]:
+        """The expectations, each ``in_set`` rule accepting only those of its values found in its block.
+
+        GX rebuilds an expectation's configuration dozens of times per run, walking its value
+        set each time, so 1,900 procedure codes cost far more than the few a chunk holds. On the
+        values the frame holds, the narrowed set gives the same verdict: GX's pandas check is
+        ``column.isin(value_set)``, and the narrowing is that same ``isin`` over the same values.
+        """
+        import pandas as pd
+
+        narrowed = []
+        for i, expectation in enumerate(self.expectations):
+            if i in value_sets:
+                column = expectation["kwargs"]["column"]
+                present = pd.Series(pd.unique(self._block(expectation)[column].dropna()), dtype=object)
+                kept = present[present.isin(value_sets[i])].tolist()
+                expectation = {**expectation, "kwargs": {**expectation["kwargs"], "value_set": kept}}
+            narrowed.append(expectation)
+        return narrowed
+
+    def _block(self, expectation: dict[str, Any]) -> pd.DataFrame:
+        columns = tuple(expectation["meta"]["columns_read"])
+        first = self._blocks[columns][0]
+        return self.frame.iloc[first:first + self._sizes[columns]]
 
     def rows_in_domain(self, res: Any) -> int:
         """How many rows the rule judged (those its row condition selects), as GX counts on every row."""
