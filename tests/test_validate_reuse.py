@@ -1,9 +1,10 @@
 """A suite prepared once and reused across calls (one per chunk of a file) says what a fresh one says.
 
-``validate()`` keeps a plan per (source, suite text, value-wise rules, parameters) and hands GX each
-``in_set`` rule's value set narrowed to the values the batch holds. Each test compares calls on a
-warm process with the same call after the plans are dropped, and checks that a change of
-parameters or of the suite file is never answered from a stale plan.
+``validate()`` keeps a plan per (source, suite text, value-wise rules, parameters), with GX's verdicts
+on the combinations of values it has judged, and hands GX only the combinations new to the plan, each
+``in_set`` value set narrowed to the values among them. Each test compares calls on a warm process
+with the same call after the plans are dropped, and checks that a change of parameters or of the
+suite file is never answered from a stale plan.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def test_the_value_sets_handed_to_gx_hold_only_values_of_the_batch(batches):
     plan = validate._plan(portal.SOURCE, PARAMETERS)
     combinations = validate._Combinations(validate._narrowed(first, plan.value_wise), plan.value_wise)
     narrowed = {e["kwargs"]["column"]: e["kwargs"]["value_set"]
-                for e in combinations.with_value_sets_narrowed(plan.value_sets)
+                for e in combinations.with_value_sets_narrowed(plan.value_sets, combinations.frame)
                 if e["type"] == "expect_column_values_to_be_in_set"}
     assert set(narrowed["procedure_code"]) == set(first["procedure_code"]) & set(PARAMETERS["known_procedure_codes"])
     assert len(narrowed["procedure_code"]) < len(PARAMETERS["known_procedure_codes"]) // 10
@@ -139,3 +140,52 @@ def test_plans_kept_are_bounded(batches):
         validate.validate(first.head(3), portal.SOURCE, {**PARAMETERS, "export_month": [202200 + month]})
     assert len(validate._PLANS) == validate._PLANS_KEPT
 
+
+
+def test_a_file_validated_chunk_by_chunk_gives_what_each_chunk_gives_alone(batches):
+    first, _ = batches
+    chunks = [first.iloc[:12], first.iloc[12:30], first.iloc[30:]]
+    alone = [fresh(chunk, PARAMETERS) for chunk in chunks]
+    validate._PLANS.clear()
+    for chunk, expected in zip(chunks, alone, strict=True):
+        assert_same(validate.validate(chunk, portal.SOURCE, PARAMETERS), expected)
+    assert sum(len(o.rejections) for o in alone) == len(fresh(first, PARAMETERS).rejections)
+
+
+def test_gx_judges_only_combinations_new_to_the_plan(batches, monkeypatch):
+    first, second = batches
+    frames = []
+    run = validate._run
+
+    def counted(source, suite, frame, index_column, parameters):
+        frames.append((index_column, len(frame)))
+        return run(source, suite, frame, index_column, parameters)
+
+    monkeypatch.setattr(validate, "_run", counted)
+    validate._PLANS.clear()
+    validate.validate(first, portal.SOURCE, PARAMETERS)
+    assert [column for column, _ in frames] == [validate.ROW, validate.DISTINCT]
+    judged_first = frames[-1][1]
+    frames.clear()
+    validate.validate(first.iloc[::-1], portal.SOURCE, PARAMETERS)  # the same values again: no GX run for them
+    assert frames == [(validate.ROW, len(first))]
+    frames.clear()
+    validate.validate(second, portal.SOURCE, PARAMETERS)  # some new values: GX sees those alone
+    assert frames[0] == (validate.ROW, len(second))
+    assert frames[1][0] == validate.DISTINCT
+    assert 0 < frames[1][1] < judged_first
+
+
+def test_value_wise_summaries_come_in_the_order_gx_reports_them(batches):
+    """Rules judged from earlier verdicts are reported where GX would have put them."""
+    first, _ = batches
+    validate._PLANS.clear()
+    plan = validate._plan(portal.SOURCE, PARAMETERS)
+    combinations = validate._Combinations(validate._narrowed(first, plan.value_wise), plan.value_wise)
+    by_gx = validate._run(portal.SOURCE, plan.suite(combinations.expectations), combinations.frame,
+                          validate.DISTINCT, PARAMETERS)
+    gx_order = [(r.expectation_config.type, r.expectation_config.kwargs["column"],
+                 r.expectation_config.meta["reason"]) for r in by_gx]
+    for _ in range(2):  # fresh, then from the plan's verdicts
+        results = validate.validate(first, portal.SOURCE, PARAMETERS).results[-len(plan.value_wise):]
+        assert [(r["expectation"], r["column"], r["reason"]) for r in results] == gx_order
