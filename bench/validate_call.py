@@ -2,18 +2,23 @@
 
 The ingest validates every chunk of a big file with the same suite and parameters, so what a call
 costs whatever its rows is paid once per chunk. This times, in one process, the first call (which
-also sets up the Great Expectations context) and then ``--repeat`` calls on two frames:
+also sets up the Great Expectations context), then ``--repeat`` calls on each of two frames:
 
 * ``portal_summary``: the sample's January 2022 summary, 16 rows (almost all fixed cost);
-* ``portal``: a generated month's first ``--rows`` filings (a chunk the ingest would validate).
+* ``portal``: a generated January's first ``--rows`` filings (a chunk the ingest would validate).
 
-Parameters are the sample reference's codes valid in January 2022, as ``known_codes`` gives them.
+Each frame is validated *cold* (every call with parameters no earlier call had, so nothing prepared
+or judged before can serve it: the cost of a new month) and *warm* (the same parameters every time:
+the cost of the next chunk of the same file); then the portal rows again in ``--chunks`` slices on
+one set of parameters, as the ingest will. Parameters are the sample reference's codes valid in
+January 2022, as ``known_codes`` gives them. CPU time is reported beside wall time because the
+machine is shared.
 
     PYTHONPATH=plugins .venv/bin/python bench/validate_call.py [--rows 250000] [--profile out.html]
 
-``--profile PATH`` then profiles one more call on each frame with pyinstrument (apart from the timed
-calls, so the profiler's overhead is not in the figures) and writes it as HTML, or as text if PATH
-ends in ``.txt``.
+``--profile PATH`` then profiles one more cold call on each frame with pyinstrument (apart from the
+timed calls, so the profiler's overhead is not in the figures) and writes it as HTML, or as text if
+PATH ends in ``.txt``.
 """
 
 from __future__ import annotations
@@ -86,11 +91,28 @@ def _timed(call: Callable[[], Any]) -> tuple[float, float, Any]:
     return time.perf_counter() - clock, time.process_time() - cpu, result
 
 
+def _report(label: str, calls: list[Callable[[], Any]]) -> None:
+    walls, cpus, outcome = [], [], None
+    for call in calls:
+        wall, cpu, outcome = _timed(call)
+        walls.append(wall)
+        cpus.append(cpu)
+    print(f"{label:<38} {len(calls)} calls: CPU median {statistics.median(cpus):.3f} s (min {min(cpus):.3f}), "
+          f"wall median {statistics.median(walls):.3f} s (min {min(walls):.3f}); "
+          f"{len(outcome.rejections)} rejections, {len(outcome.results)} expectations")
+
+
+def _cold(parameters: dict[str, Any], n: int) -> dict[str, Any]:
+    """The parameters with an unused extra one, different per call: no plan or verdict kept can serve it."""
+    return {**parameters, "bench_call": [n]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=250_000, help="rows of the portal chunk")
-    parser.add_argument("--repeat", type=int, default=5, help="timed calls per frame after the first")
-    parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of the repeated calls here")
+    parser.add_argument("--repeat", type=int, default=5, help="timed calls per case")
+    parser.add_argument("--chunks", type=int, default=5, help="the portal rows validated again in this many chunks")
+    parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of one cold call per frame here")
     args = parser.parse_args(argv)
     if not any(Path(p, "dxstats").is_dir() for p in sys.path):  # PYTHONPATH may name another checkout
         sys.path.append(str(REPO / "plugins"))
@@ -101,23 +123,23 @@ def main(argv: list[str] | None = None) -> int:
     params = parameters()
     import great_expectations  # noqa: F401  - the import is the worker's, once per process
 
-    first, first_cpu, _ = _timed(
-        lambda: validate(batches["portal_summary"], "portal_summary", params["portal_summary"]))
-    print(f"first call in the process (portal_summary, {len(batches['portal_summary'])} rows): "
-          f"{first:.3f} s wall, {first_cpu:.3f} s CPU")
+    summary = batches["portal_summary"]
+    _report("first call in the process (summary)", [lambda: validate(summary, "portal_summary", _cold(
+        params["portal_summary"], -1))])
     for source, frame in batches.items():
-        walls, cpus = [], []
-        for _ in range(args.repeat):
-            wall, cpu, outcome = _timed(lambda s=source, f=frame: validate(f, s, params[s]))
-            walls.append(wall)
-            cpus.append(cpu)
-        print(f"{source:<15} {len(frame):>8} rows, {args.repeat} calls: wall median {statistics.median(walls):.3f} s "
-              f"(min {min(walls):.3f}), CPU median {statistics.median(cpus):.3f} s (min {min(cpus):.3f}); "
-              f"{len(outcome.rejections)} rejections, {len(outcome.results)} expectations")
+        label = f"{source} {len(frame):,} rows"
+        _report(f"{label}, cold", [lambda s=source, f=frame, n=n: validate(f, s, _cold(params[s], n))
+                                   for n in range(args.repeat)])
+        _report(f"{label}, warm", [lambda s=source, f=frame: validate(f, s, params[s])] * args.repeat)
+    rows = batches["portal"]
+    size = -(-len(rows) // args.chunks)
+    chunked = _cold(params["portal"], 999)
+    _report(f"portal in {args.chunks} chunks of {size:,}, in turn",
+            [lambda i=i: validate(rows.iloc[i:i + size], "portal", chunked) for i in range(0, len(rows), size)])
     if args.profile:
         profiler = _profiler()
-        for source, frame in batches.items():
-            validate(frame, source, params[source])
+        for n, (source, frame) in enumerate(batches.items()):
+            validate(frame, source, _cold(params[source], 1000 + n))
         profiler.stop()
         _write_profile(profiler, args.profile)
     return 0
