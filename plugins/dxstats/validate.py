@@ -280,7 +280,8 @@ class _Combinations:
         """The rule's unexpected combinations (numbers within its block): found now, or judged so before."""
         columns = self._columns_of[rule]
         first, memo = self._blocks[columns][0], judged.get(columns, {})
-        bad = {i - first for i in found}
+        # GX may also name rows of another rule's block that fills this rule's column: those are that block's.
+        bad = {i - first for i in found if first <= i < first + self._sizes[columns]}
         bad.update(i for i, key in enumerate(self._keys_of(columns)) if rule in memo.get(key, ()))
         return sorted(bad)
 
@@ -334,8 +335,13 @@ class _Combinations:
         import numpy as np
         import pandas as pd
 
+        if not unexpected:  # the common case: no row to look at, and no pass over every row
+            return pd.DataFrame(columns=REJECTION_COLUMNS)
         expectation = self.expectations[rule]
-        hit = self._source[np.isin(self._blocks[self._columns_of[rule]][1], unexpected)]
+        columns = self._columns_of[rule]
+        bad = np.zeros(self._sizes[columns], dtype=bool)
+        bad[unexpected] = True
+        hit = self._source[bad[self._blocks[columns][1]]]
         column = expectation["kwargs"]["column"]
         return pd.DataFrame({"source_row": hit[ROW].astype("int64").to_numpy(), "column_name": column,
                              "value": [_value_text(v) for v in hit[column]], "reason": reason,
