@@ -189,3 +189,16 @@ def test_value_wise_summaries_come_in_the_order_gx_reports_them(batches):
     for _ in range(2):  # fresh, then from the plan's verdicts
         results = validate.validate(first, portal.SOURCE, PARAMETERS).results[-len(plan.value_wise):]
         assert [(r["expectation"], r["column"], r["reason"]) for r in results] == gx_order
+
+
+def test_parameters_that_differ_only_inside_a_long_array_get_their_own_plans():
+    import numpy as np
+
+    codes = np.array([f"1.{i:06d}" for i in range(3000)])
+    edited = codes.copy()
+    edited[1500] = "9.999999"  # in the part of the array its repr leaves out
+    validate._PLANS.clear()
+    first = validate._plan(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": codes})
+    second = validate._plan(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": edited})
+    assert first is not second
+    assert validate._plan(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": codes.copy()}) is first

@@ -177,9 +177,18 @@ def _plan(source: str, parameters: dict[str, Any]) -> _Plan:
     return plan
 
 
-def _tagged(value: Any) -> str:
-    """JSON text for a value JSON has no type for, naming its type so that a date and a string differ."""
-    return f"<{type(value).__module__}.{type(value).__qualname__}>{value!r}"
+def _tagged(value: Any) -> dict[str, Any]:
+    """A value JSON has no type for, under its type's name (so a date and a string differ), in full.
+
+    Arrays and series go as lists and sets sorted, never as their ``repr``, which elides the middle
+    of a long array: two parameter lists differing there must not share a plan.
+    """
+    kind = f"{type(value).__module__}.{type(value).__qualname__}"
+    if hasattr(value, "tolist"):
+        return {kind: value.tolist()}
+    if isinstance(value, (set, frozenset)):
+        return {kind: sorted(value, key=repr)}
+    return {kind: repr(value)}
 
 
 def _new_plan(spec: dict[str, Any], parameters: dict[str, Any]) -> _Plan:
