@@ -58,19 +58,159 @@ DISTINCT = "_distinct"  # the id of a combination of values in the frame of dist
 
 def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any]) -> ValidationOutcome:
     """Validate ``frame`` (which carries ``source_row``) against the source's suite."""
-    spec = load_suite(source)
+    plan = _plan(source, parameters)
+    outcomes = []
+    if plan.row_wise:
+        # GX copies the frame for many metrics: hand it only the columns these rules read.
+        results = _run(source, plan.row_suite(), _narrowed(frame, plan.row_wise), ROW, parameters)
+        outcomes.append(_outcome(results, _rows))
+    if plan.value_wise:
+        outcomes.append(_value_wise(source, plan, _narrowed(frame, plan.value_wise), parameters))
+    return _merged(outcomes)
+
+
+def _value_wise(source: str, plan: _Plan, rows: pd.DataFrame, parameters: dict[str, Any]) -> ValidationOutcome:
+    """The value-wise rules' outcome: GX judges the combinations no earlier call of the plan judged.
+
+    A value-wise rule's verdict on a combination depends on nothing else in the batch, so the
+    verdicts GX gave on earlier chunks of the same file (same suite, same parameters) hold for
+    this one; only combinations new to the plan go to GX, and when there are none GX is not run.
+    """
+    combinations = _Combinations(rows, plan.value_wise)
+    unseen = combinations.unseen(plan.judged)
+    found: dict[int, list[int]] = {}  # rule -> the stacked ids GX found unexpected
+    if len(unseen):
+        suite = plan.suite(combinations.with_value_sets_narrowed(plan.value_sets, unseen))
+        results = _run(source, suite, unseen, DISTINCT, parameters)
+        for res in results:
+            _check_ran(res)
+            if not res.success and not res.result.get("unexpected_index_list"):
+                raise RuntimeError(f"expectation {res.expectation_config.type} on {res.expectation_config.kwargs} "
+                                   "failed without naming rows")
+        found = {res.expectation_config.meta["rule"]: [int(item[DISTINCT]) for item in
+                                                       res.result.get("unexpected_index_list") or []]
+                 for res in results}
+    outcome = _judged_outcome(combinations, plan, found)
+    combinations.remember(plan.judged, unseen, found)
+    return outcome
+
+
+def _judged_outcome(combinations: _Combinations, plan: _Plan, found: dict[int, list[int]]) -> ValidationOutcome:
+    """Summaries and rejections of the value-wise rules, in the order GX reports a suite's results."""
+    import pandas as pd
+
+    summaries, rejected = [], []
+    for rule in _in_gx_order(range(len(plan.value_wise)), plan.value_wise):
+        expectation = plan.value_wise[rule]
+        reason = expectation.get("meta", {}).get("reason", expectation["type"])
+        rows = combinations.rejections(rule, combinations.unexpected(rule, plan.judged, found.get(rule, [])), reason)
+        kwargs = expectation["kwargs"]
+        summaries.append({
+            "expectation": expectation["type"],
+            "column": kwargs.get("column") or f"{kwargs.get('column_A')},{kwargs.get('column_B')}",
+            "success": rows.empty, "element_count": combinations.rows_in_domain(rule),
+            "unexpected_count": len(rows), "reason": reason,
+        })
+        if not rows.empty:
+            rejected.append(rows)
+    frame = pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(columns=REJECTION_COLUMNS)
+    return ValidationOutcome(rejections=frame, results=summaries)
+
+
+def _in_gx_order(rules: range, expectations: list[dict[str, Any]]) -> list[int]:
+    """Rule numbers in the order GX validates a suite: grouped by ``column``, groups by first appearance."""
+    groups: dict[str, list[int]] = {}
+    for rule in rules:
+        column = expectations[rule]["kwargs"].get("column")
+        groups.setdefault(column if isinstance(column, str) else "", []).append(rule)
+    return [rule for group in groups.values() for rule in group]
+
+
+@dataclass
+class _Plan:
+    """A source's suite made ready for one set of parameters, so that every chunk of a file reuses it.
+
+    Built once per (source, suite text, :data:`VALUE_WISE`, parameters): the rules split into
+    row-wise and value-wise, each ``in_set`` value set resolved to its list, and the row-wise
+    GX suite, whose expectation objects GX only reads (it validates fresh copies of their
+    configurations), so one object serves every call.
+    """
+
+    spec: dict[str, Any]
+    row_wise: list[dict[str, Any]]
+    value_wise: list[dict[str, Any]]
+    value_sets: dict[int, list[Any]]  # value-wise rule number -> the values its in_set rule accepts
+    # combination columns -> combination -> the rules that found it unexpected (GX's verdicts so far)
+    judged: dict[tuple[str, ...], dict[tuple[Any, ...], frozenset[int]]] = field(default_factory=dict)
+    _row_suite: Any = None
+
+    def suite(self, expectations: list[dict[str, Any]]) -> Any:
+        import great_expectations as gx
+
+        return gx.ExpectationSuite(name=self.spec["name"], expectations=expectations,
+                                   meta=self.spec.get("meta", {}))
+
+    def row_suite(self) -> Any:
+        if self._row_suite is None:
+            self._row_suite = self.suite(self.row_wise)
+        return self._row_suite
+
+
+_PLANS: dict[tuple[Any, ...], _Plan] = {}
+_PLANS_KEPT = 8  # a process validates a few sources and months; more plans only hold memory
+
+
+def _plan(source: str, parameters: dict[str, Any]) -> _Plan:
+    """The plan for this suite and these parameters, built on first use.
+
+    The key holds everything a result depends on besides the frame: the suite's text (a suite
+    edited while the process runs is read again), the rules checked per value, and the
+    parameters' values (as JSON text, so equal values share a plan and any change makes a new one).
+    """
+    text = (EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8")
+    key = (source, text, VALUE_WISE, json.dumps(parameters, sort_keys=True, default=_tagged))
+    plan = _PLANS.get(key)
+    if plan is None:
+        if len(_PLANS) >= _PLANS_KEPT:
+            _PLANS.pop(next(iter(_PLANS)))
+        plan = _PLANS[key] = _new_plan(json.loads(text), parameters)
+    return plan
+
+
+def _tagged(value: Any) -> dict[str, Any]:
+    """A value JSON has no type for, under its type's name (so a date and a string differ), in full.
+
+    Arrays and series go as lists and sets sorted, never as their ``repr``, which elides the middle
+    of a long array: two parameter lists differing there must not share a plan.
+    """
+    kind = f"{type(value).__module__}.{type(value).__qualname__}"
+    if hasattr(value, "tolist"):
+        return {kind: value.tolist()}
+    if isinstance(value, (set, frozenset)):
+        return {kind: sorted(value, key=repr)}
+    return {kind: repr(value)}
+
+
+def _new_plan(spec: dict[str, Any], parameters: dict[str, Any]) -> _Plan:
     value_wise = [e for e in spec["expectations"] if _is_value_wise(e)]
     row_wise = [e for e in spec["expectations"] if not _is_value_wise(e)]
-    outcomes = []
-    if row_wise:
-        # GX copies the frame for many metrics: hand it only the columns these rules read.
-        results = _run(source, spec, row_wise, _narrowed(frame, row_wise), ROW, parameters)
-        outcomes.append(_outcome(results, _rows))
-    if value_wise:
-        combinations = _Combinations(_narrowed(frame, value_wise), value_wise)
-        results = _run(source, spec, combinations.expectations, combinations.frame, DISTINCT, parameters)
-        outcomes.append(_outcome(results, combinations.rejections, combinations.rows_in_domain))
-    return _merged(outcomes)
+    value_sets = {i: values for i, e in enumerate(value_wise)
+                  if (values := _in_set_values(e, parameters)) is not None}
+    return _Plan(spec, row_wise, value_wise, value_sets)
+
+
+def _in_set_values(expectation: dict[str, Any], parameters: dict[str, Any]) -> list[Any] | None:
+    """The values an ``in_set`` rule accepts: its list, or the parameter it names; None for anything else.
+
+    Only a bare ``{"$PARAMETER": name}`` naming a list is resolved here; an expression, or a
+    missing parameter, is left to GX, which substitutes it (or fails) as it always did.
+    """
+    if expectation["type"] != "expect_column_values_to_be_in_set":
+        return None
+    value_set = expectation["kwargs"].get("value_set")
+    if isinstance(value_set, dict) and set(value_set) == {"$PARAMETER"}:
+        value_set = parameters.get(value_set["$PARAMETER"])
+    return list(value_set) if isinstance(value_set, (list, tuple)) else None
 
 
 def _narrowed(frame: pd.DataFrame, expectations: list[dict[str, Any]]) -> pd.DataFrame:
@@ -79,16 +219,14 @@ def _narrowed(frame: pd.DataFrame, expectations: list[dict[str, Any]]) -> pd.Dat
 
 
 def _is_value_wise(expectation: dict[str, Any]) -> bool:
+    """A rule judged per combination of values; one that rejects the batch as a whole counts rows, so it is not."""
     kwargs = expectation["kwargs"]
     return (expectation["type"] in VALUE_WISE and "mostly" not in kwargs
-            and kwargs.get("condition_parser", "pandas") == "pandas")
+            and kwargs.get("condition_parser", "pandas") == "pandas"
+            and expectation.get("meta", {}).get("scope") != "table")
 
 
-def _run(source: str, spec: dict[str, Any], expectations: list[dict[str, Any]], frame: pd.DataFrame,
-         index_column: str, parameters: dict[str, Any]) -> list[Any]:
-    import great_expectations as gx
-
-    suite = gx.ExpectationSuite(name=spec["name"], expectations=expectations, meta=spec.get("meta", {}))
+def _run(source: str, suite: Any, frame: pd.DataFrame, index_column: str, parameters: dict[str, Any]) -> list[Any]:
     batch = _batch_definition(source).get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(
         suite,
@@ -110,47 +248,113 @@ class _Combinations:
         import pandas as pd
 
         self._blocks: dict[tuple[str, ...], tuple[int, Any]] = {}  # columns -> (first id, each row's combination)
+        self._sizes: dict[tuple[str, ...], int] = {}  # columns -> how many combinations
+        self._keys: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}  # columns -> each combination's memo key
         self._conditions = [e["kwargs"].get("row_condition") for e in expectations]
-        # Each rule carries the columns it reads in its meta, to find its block again in its result.
-        self.expectations = [{**e, "meta": {**e.get("meta", {}), "rule": i,
-                                            "columns_read": sorted(_columns_read(e["kwargs"]))}}
-                             for i, e in enumerate(expectations)]
+        self._columns_of = [tuple(sorted(_columns_read(e["kwargs"]))) for e in expectations]
+        # Each rule carries its number in its meta, to find its block again in its result.
+        self.expectations = [{**e, "meta": {**e.get("meta", {}), "rule": i}} for i, e in enumerate(expectations)]
         blocks, offset = [], 0
-        for columns in dict.fromkeys(tuple(e["meta"]["columns_read"]) for e in self.expectations):
+        for columns in dict.fromkeys(self._columns_of):
             ids, block = _distinct(rows, list(columns))
             blocks.append(block)
             self._blocks[columns] = (offset, ids)
+            self._sizes[columns] = len(block)
             offset += len(block)
         stacked = pd.concat(blocks, ignore_index=True).astype(object)
         self.frame = stacked.where(stacked.notna(), None).assign(**{DISTINCT: np.arange(offset)})
         self._source = rows
 
-    def rows_in_domain(self, res: Any) -> int:
+    def unseen(self, judged: dict[tuple[str, ...], dict[tuple[Any, ...], frozenset[int]]]) -> pd.DataFrame:
+        """The rows of :attr:`frame` whose combination no earlier call judged."""
+        import numpy as np
+
+        known = [[key not in judged.get(columns, {}) for key in self._keys_of(columns)] for columns in self._blocks]
+        return self.frame[np.concatenate(known).astype(bool)]
+
+    def remember(self, judged: dict[tuple[str, ...], dict[tuple[Any, ...], frozenset[int]]], unseen: pd.DataFrame,
+                 found: dict[int, list[int]]) -> None:
+        """Keep GX's verdicts on the combinations it judged in this call, for the calls after it."""
+        judged_now = set(unseen[DISTINCT].tolist())
+        unexpected = {rule: set(ids) for rule, ids in found.items()}
+        for columns, (first, _) in self._blocks.items():
+            rules = [rule for rule, read in enumerate(self._columns_of) if read == columns]
+            memo = judged.setdefault(columns, {})
+            for i, key in enumerate(self._keys_of(columns)):
+                if first + i in judged_now:
+                    memo[key] = frozenset(rule for rule in rules if first + i in unexpected.get(rule, ()))
+
+    def unexpected(self, rule: int, judged: dict[tuple[str, ...], dict[tuple[Any, ...], frozenset[int]]],
+                   found: list[int]) -> list[int]:
+        """The rule's unexpected combinations (numbers within its block): found now, or judged so before."""
+        columns = self._columns_of[rule]
+        first, memo = self._blocks[columns][0], judged.get(columns, {})
+        # GX may also name rows of another rule's block that fills this rule's column: those are that block's.
+        bad = {i - first for i in found if first <= i < first + self._sizes[columns]}
+        bad.update(i for i, key in enumerate(self._keys_of(columns)) if rule in memo.get(key, ()))
+        return sorted(bad)
+
+    def _keys_of(self, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        """Each combination of the block as a memo key; values carry their type, so 1, 1.0 and True differ."""
+        if columns not in self._keys:
+            block = self._block(columns)
+            self._keys[columns] = [tuple((type(v), v) for v in values)
+                                   for values in zip(*(block[c] for c in columns), strict=True)]
+        return self._keys[columns]
+
+    def with_value_sets_narrowed(self, value_sets: dict[int, list[Any]], frame: pd.DataFrame) -> list[dict[str, Any]]:
+        """The expectations, each ``in_set`` rule accepting only those of its values found in ``frame``.
+
+        GX rebuilds an expectation's configuration dozens of times per run, walking its value
+        set each time, so 1,900 procedure codes cost far more than the few a chunk holds. On the
+        values ``frame`` holds, the narrowed set gives the same verdict: GX's pandas check is
+        ``column.isin(value_set)``, and the narrowing is that same ``isin`` over the same values.
+        """
+        import pandas as pd
+
+        narrowed = []
+        for rule, expectation in enumerate(self.expectations):
+            if rule in value_sets:
+                column = expectation["kwargs"]["column"]
+                present = pd.Series(pd.unique(frame[column].dropna()), dtype=object)
+                kept = present[present.isin(value_sets[rule])].tolist()
+                expectation = {**expectation, "kwargs": {**expectation["kwargs"], "value_set": kept}}
+            narrowed.append(expectation)
+        return narrowed
+
+    def _block(self, columns: tuple[str, ...]) -> pd.DataFrame:
+        first = self._blocks[columns][0]
+        return self.frame.iloc[first:first + self._sizes[columns]]
+
+    def rows_in_domain(self, rule: int) -> int:
         """How many rows the rule judged (those its row condition selects), as GX counts on every row."""
         import numpy as np
 
-        meta = res.expectation_config.meta
-        first, ids = self._blocks[tuple(meta["columns_read"])]
-        counts = np.bincount(ids)
-        condition = self._conditions[meta["rule"]]
+        columns = self._columns_of[rule]
+        first, ids = self._blocks[columns]
+        counts = np.bincount(ids, minlength=self._sizes[columns])
+        condition = self._conditions[rule]
         if not condition:
             return int(counts.sum())
-        block = self.frame.iloc[first:first + len(counts)]
-        return int(counts[block.query(condition, engine="python")[DISTINCT].to_numpy() - first].sum())
+        selected = self._block(columns).query(condition, engine="python")[DISTINCT].to_numpy() - first
+        return int(counts[selected].sum())
 
-    def rejections(self, res: Any, reason: str) -> pd.DataFrame:
-        """The rows whose combination the expectation found unexpected, as rejections."""
+    def rejections(self, rule: int, unexpected: list[int], reason: str) -> pd.DataFrame:
+        """The rows whose combination is among ``unexpected`` (numbers within the rule's block), as rejections."""
         import numpy as np
         import pandas as pd
 
-        config = res.expectation_config
-        first, ids = self._blocks[tuple(config.meta["columns_read"])]
-        bad = [int(item[DISTINCT]) - first for item in res.result.get("unexpected_index_list") or []]
-        hit = self._source[np.isin(ids, bad)]
-        column = config.kwargs["column"]
+        if not unexpected:  # the common case: no row to look at, and no pass over every row
+            return pd.DataFrame(columns=REJECTION_COLUMNS)
+        expectation = self.expectations[rule]
+        columns = self._columns_of[rule]
+        bad = np.zeros(self._sizes[columns], dtype=bool)
+        bad[unexpected] = True
+        hit = self._source[bad[self._blocks[columns][1]]]
+        column = expectation["kwargs"]["column"]
         return pd.DataFrame({"source_row": hit[ROW].astype("int64").to_numpy(), "column_name": column,
                              "value": [_value_text(v) for v in hit[column]], "reason": reason,
-                             "check_name": config.type}, columns=REJECTION_COLUMNS)
+                             "check_name": expectation["type"]}, columns=REJECTION_COLUMNS)
 
 
 def _distinct(rows: pd.DataFrame, columns: list[str]) -> tuple[Any, pd.DataFrame]:
@@ -222,21 +426,17 @@ def _merged(outcomes: list[ValidationOutcome]) -> ValidationOutcome:
     )
 
 
-def _outcome(results: list[Any], rows_of: Callable[[Any, str], pd.DataFrame],
-             count_of: Callable[[Any], int] | None = None) -> ValidationOutcome:
+def _outcome(results: list[Any], rows_of: Callable[[Any, str], pd.DataFrame]) -> ValidationOutcome:
     import pandas as pd
 
     summaries, rejected, table_failures = [], [], []
     for res in results:
+        _check_ran(res)
         config = res.expectation_config
         meta = config.meta or {}
         reason = meta.get("reason", config.type)
-        error = _raised(res.exception_info)
-        if error:
-            # A suite that cannot run is a defect of ours, not of the data: stop loudly.
-            raise RuntimeError(f"expectation {config.type} on {config.kwargs} failed to run: {error}")
         rows = None if res.success or meta.get("scope") == "table" else rows_of(res, reason)
-        summaries.append(_summary(res, reason, rows, count_of(res) if count_of else None))
+        summaries.append(_summary(res, reason, rows))
         if res.success:
             continue
         if rows is None:
@@ -249,6 +449,14 @@ def _outcome(results: list[Any], rows_of: Callable[[Any, str], pd.DataFrame],
     return ValidationOutcome(rejections=frame, results=summaries, table_failures=table_failures)
 
 
+def _check_ran(res: Any) -> None:
+    """A suite that cannot run is a defect of ours, not of the data: stop loudly."""
+    error = _raised(res.exception_info)
+    if error:
+        config = res.expectation_config
+        raise RuntimeError(f"expectation {config.type} on {config.kwargs} failed to run: {error}")
+
+
 def _raised(info: Any) -> str | None:
     """The error message of an expectation that could not run; GX nests it per metric."""
     if not isinstance(info, dict):
@@ -259,18 +467,15 @@ def _raised(info: Any) -> str | None:
     return next((message for message in nested if message), None)
 
 
-def _summary(res: Any, reason: str, rows: pd.DataFrame | None, element_count: int | None) -> dict[str, Any]:
-    """What audit keeps of a result; counts are of rows (a value-wise rule's GX counts are of combinations)."""
+def _summary(res: Any, reason: str, rows: pd.DataFrame | None) -> dict[str, Any]:
+    """What audit keeps of a result."""
     kwargs = res.expectation_config.kwargs
-    unexpected = res.result.get("unexpected_count") if rows is None else len(rows)
-    if element_count is None:
-        element_count = res.result.get("element_count")
     return {
         "expectation": res.expectation_config.type,
         "column": kwargs.get("column") or f"{kwargs.get('column_A')},{kwargs.get('column_B')}",
         "success": bool(res.success),
-        "element_count": element_count,
-        "unexpected_count": unexpected,
+        "element_count": res.result.get("element_count"),
+        "unexpected_count": res.result.get("unexpected_count") if rows is None else len(rows),
         "reason": reason,
     }
 
