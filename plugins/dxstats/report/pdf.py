@@ -39,7 +39,7 @@ CELL_PADDING = 2.5  # mm: left and right padding of a table cell, with a little 
 MAX_TEXT_COLUMN = 60.0  # mm: a text column wraps beyond this, leaving room to the figures
 HEADER_FILL = (221, 235, 247)  # the workbook's header colour
 MIN_SPACE_AFTER_HEADING = 30.0  # mm: a heading or table title lower than this on the page moves to the next
-#: rows of a table the PDF prints: a province's longest table has about 40, a national report's over 1,000,
+#: rows of a table the PDF prints: the sample province's longest has 32, a national report's over 1,000,
 #: which are pages nobody reads and most of the PDF's time; the workbook and the CSV files hold every row
 PDF_MAX_ROWS = 100
 CHART_WIDTH_IN = 7.5  # inches; the PNG is scaled to the page width, so this sets the chart's type size
