@@ -118,3 +118,20 @@ def test_wide_table_fits_the_page(tmp_path: Path) -> None:
     assert f"{AGENCIES[1]} 59" in text
     assert "123.456" in text
     assert len(render_pages(path, tmp_path / "pages")) >= 2
+
+
+def test_long_table_is_cut_in_the_pdf_and_says_where_the_rest_is(tmp_path: Path) -> None:
+    """A national report's lists run to thousands of rows: the PDF prints the first ones, the workbook all."""
+    from dxstats.report.pdf import PDF_MAX_ROWS
+
+    total = PDF_MAX_ROWS + 5
+    table = Table("services_by_agency", "Bảng 2. Cơ quan", (Column("agency", "Cơ quan"),
+                                                          Column("filings", "Hồ sơ", "count")),
+                  tuple((f"Cơ quan số {n:04d}", n) for n in range(1, total + 1)))
+    report = dataclasses.replace(sample_report("vi"), sections=(Section("Danh sách", tables=(table,)),))
+    text = extracted_text(write_pdf(report, tmp_path / "dai.pdf"))
+    assert f"Cơ quan số {PDF_MAX_ROWS:04d}" in text
+    assert f"Cơ quan số {PDF_MAX_ROWS + 1:04d}" not in text
+    assert f"in {PDF_MAX_ROWS} dòng đầu trong {total} dòng" in text
+    assert "\"DVC theo cơ quan\"" in text
+    assert "services_by_agency" in text

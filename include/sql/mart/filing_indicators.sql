@@ -150,28 +150,42 @@ totals_only AS (
     EXCEPT
     SELECT DISTINCT received_half, agency_code FROM filings
 ),
-offered AS (
-    SELECT h.half_year, a.agency_kind, a.agency_code, p.procedure_code,
-           CASE WHEN u.unit_level = 'district' THEN u.unit_code
-                WHEN pu.unit_level = 'district' THEN pu.unit_code END AS district_code,
-           op.procedure_code IS NOT NULL AS generated_online_filings
+offerings AS (
+    -- a department or vertical agency with its own provincial procedures (matched on its code), a district or
+    -- commune People's Committee with every procedure of its level (matched on the level): two equi-joins, not
+    -- one join on an OR of the cases, which compares every agency with every procedure (nationally 7,000 x 46,000)
+    SELECT h.half_year, h.last_day, a.agency_kind, a.agency_code, a.unit_code, p.procedure_code
     FROM halves AS h
     JOIN core.dim_agency AS a
       ON a.valid_from <= h.last_day AND (a.valid_to IS NULL OR h.last_day < a.valid_to)
     JOIN core.dim_procedure AS p
-      ON p.valid_from <= h.last_day AND (p.valid_to IS NULL OR h.last_day < p.valid_to)
-     AND p.service_level IN ('toan_trinh', 'mot_phan')
-     AND (   (a.agency_kind IN ('so_nganh', 'nganh_doc') AND p.handled_at = 'tinh' AND p.agency_code = a.agency_code)
-          OR (a.agency_kind = 'huyen' AND p.handled_at = 'huyen')
-          OR (a.agency_kind = 'xa' AND p.handled_at = 'xa'))
+      ON p.agency_code = a.agency_code AND p.handled_at = 'tinh'
+     AND p.valid_from <= h.last_day AND (p.valid_to IS NULL OR h.last_day < p.valid_to)
+    WHERE a.agency_kind IN ('so_nganh', 'nganh_doc') AND p.service_level IN ('toan_trinh', 'mot_phan')
+    UNION ALL
+    SELECT h.half_year, h.last_day, a.agency_kind, a.agency_code, a.unit_code, p.procedure_code
+    FROM halves AS h
+    JOIN core.dim_agency AS a
+      ON a.valid_from <= h.last_day AND (a.valid_to IS NULL OR h.last_day < a.valid_to)
+    JOIN core.dim_procedure AS p
+      ON p.handled_at = a.agency_kind
+     AND p.valid_from <= h.last_day AND (p.valid_to IS NULL OR h.last_day < p.valid_to)
+    WHERE a.agency_kind IN ('huyen', 'xa') AND p.service_level IN ('toan_trinh', 'mot_phan')
+),
+offered AS (
+    SELECT o.half_year, o.agency_kind, o.agency_code, o.procedure_code,
+           CASE WHEN u.unit_level = 'district' THEN u.unit_code
+                WHEN pu.unit_level = 'district' THEN pu.unit_code END AS district_code,
+           op.procedure_code IS NOT NULL AS generated_online_filings
+    FROM offerings AS o
     LEFT JOIN core.dim_unit AS u
-      ON u.unit_code = a.unit_code AND u.valid_from <= h.last_day AND (u.valid_to IS NULL OR h.last_day < u.valid_to)
+      ON u.unit_code = o.unit_code AND u.valid_from <= o.last_day AND (u.valid_to IS NULL OR o.last_day < u.valid_to)
     LEFT JOIN core.dim_unit AS pu
-      ON pu.unit_code = u.parent_code AND pu.valid_from <= h.last_day
-     AND (pu.valid_to IS NULL OR h.last_day < pu.valid_to)
+      ON pu.unit_code = u.parent_code AND pu.valid_from <= o.last_day
+     AND (pu.valid_to IS NULL OR o.last_day < pu.valid_to)
     LEFT JOIN online_pairs AS op
-      ON op.half_year = h.half_year AND op.agency_code = a.agency_code AND op.procedure_code = p.procedure_code
-    WHERE NOT EXISTS (SELECT 1 FROM totals_only AS t WHERE t.half_year = h.half_year AND t.agency_code = a.agency_code)
+      ON op.half_year = o.half_year AND op.agency_code = o.agency_code AND op.procedure_code = o.procedure_code
+    WHERE NOT EXISTS (SELECT 1 FROM totals_only AS t WHERE t.half_year = o.half_year AND t.agency_code = o.agency_code)
 ),
 services AS (
     SELECT half_year,

@@ -32,6 +32,8 @@ VI: dict[str, str] = {
     "t_services_commune": "Dịch vụ công trực tuyến theo UBND cấp xã",
     "n_services_communes": ("Số liệu của {count} UBND cấp xã ở trang tính \"DVC theo UBND cấp xã\" của tệp XLSX và "
                             "trong tệp CSV services_by_commune."),
+    "n_pdf_rows": ("Bản PDF in {shown} dòng đầu trong {total} dòng của bảng; đủ {total} dòng ở trang tính \"{sheet}\" "
+                   "của tệp XLSX và trong tệp CSV {csv}."),
     "sh_ranking_departments": "Xếp hạng sở ngành", "sh_ranking_districts": "Xếp hạng cấp huyện",
     "sh_change": "So với kỳ trước", "sh_targets": "Chỉ tiêu năm", "sh_inputs": "Dữ liệu đầu vào",
     "sh_rejections": "Dòng bị loại", "sh_summary": "Tóm tắt",
@@ -144,6 +146,8 @@ EN: dict[str, str] = {
     "t_services_commune": "Online public services by commune People's Committee",
     "n_services_communes": ("The {count} commune People's Committees are listed in the XLSX sheet \"Services by "
                             "commune\" and the CSV file services_by_commune."),
+    "n_pdf_rows": ("The PDF shows the first {shown} of the table's {total} rows; all {total} are in the XLSX sheet "
+                   "\"{sheet}\" and the CSV file {csv}."),
     "sh_ranking_departments": "Ranking departments", "sh_ranking_districts": "Ranking districts",
     "sh_change": "Change", "sh_targets": "Targets", "sh_inputs": "Inputs", "sh_rejections": "Rows rejected",
     "sh_summary": "Summary",

@@ -22,6 +22,7 @@ from fpdf import FPDF, FontFace
 
 from dxstats.periods import HalfYear
 from dxstats.report.formatting import format_number, format_value
+from dxstats.report.labels import has, text
 from dxstats.report.model import Chart, Column, Report, Section, Table
 
 if TYPE_CHECKING:
@@ -38,6 +39,9 @@ CELL_PADDING = 2.5  # mm: left and right padding of a table cell, with a little 
 MAX_TEXT_COLUMN = 60.0  # mm: a text column wraps beyond this, leaving room to the figures
 HEADER_FILL = (221, 235, 247)  # the workbook's header colour
 MIN_SPACE_AFTER_HEADING = 30.0  # mm: a heading or table title lower than this on the page moves to the next
+#: rows of a table the PDF prints: the sample province's longest has 32, a national report's over 1,000,
+#: which are pages nobody reads and most of the PDF's time; the workbook and the CSV files hold every row
+PDF_MAX_ROWS = 100
 CHART_WIDTH_IN = 7.5  # inches; the PNG is scaled to the page width, so this sets the chart's type size
 CHART_DPI = 150
 FOOTER = {"vi": "Trang", "en": "Page"}
@@ -145,10 +149,10 @@ def _keep_with_next(pdf: FPDF) -> None:
 
 
 def _table(pdf: FPDF, table: Table, language: str) -> None:
-    """Title, grid (header repeated on every page it spans) and note."""
+    """Title, grid (header repeated on every page it spans; at most :data:`PDF_MAX_ROWS` rows) and notes."""
     size = WIDE_TABLE_SIZE if len(table.columns) > WIDE_TABLE_COLUMNS else TABLE_SIZE
     cells = [[_cell(value, column, language) for value, column in zip(row, table.columns, strict=True)]
-             for row in table.rows]
+             for row in table.rows[:PDF_MAX_ROWS]]
     headers = [_nfc(column.header) for column in table.columns]
     _keep_with_next(pdf)
     pdf.set_font(FAMILY, "B", BODY_SIZE)
@@ -167,12 +171,23 @@ def _table(pdf: FPDF, table: Table, language: str) -> None:
             row = grid.row()
             for text in values:
                 row.cell(text)
-    if table.note:
-        pdf.ln(1)
-        pdf.set_font(FAMILY, "", NOTE_SIZE)
-        pdf.multi_cell(0, 4, _nfc(table.note), new_x="LMARGIN", new_y="NEXT")
+    for note in (table.note, _rows_left_out(table, len(cells), language)):
+        if note:
+            pdf.ln(1)
+            pdf.set_font(FAMILY, "", NOTE_SIZE)
+            pdf.multi_cell(0, 4, _nfc(note), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "", BODY_SIZE)
     pdf.ln(4)
+
+
+def _rows_left_out(table: Table, shown: int, language: str) -> str:
+    """For a table cut at :data:`PDF_MAX_ROWS`: how many rows the PDF shows and where the others are."""
+    if shown >= len(table.rows):
+        return ""
+    label = f"sh_{table.key}"
+    return text("n_pdf_rows", language, shown=format_value(shown, "count", language),
+                total=format_value(len(table.rows), "count", language),
+                sheet=text(label, language) if has(label) else table.title, csv=table.key)
 
 
 def _cell(value: Any, column: Column, language: str) -> str:
