@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,9 +19,29 @@ SCOPE_ORDER = {"province": 0, "agency_kind": 1, "agency": 2}
 
 def filing_indicators(warehouse: Warehouse, half_year: HalfYear) -> pd.DataFrame:
     """Every scope's row for the half-year: province first, then agency kinds, then agencies."""
-    frame = _query(warehouse, "filing_indicators_for_half_year", half_year)
+    frame = warehouse.frame(filing_indicators_sql(), half_year=str(half_year))
     order = frame["scope"].map(SCOPE_ORDER)
     return frame.assign(_order=order).sort_values(["_order", "agency_kind", "agency_code"]).drop(columns="_order")
+
+
+#: mart.filing_indicators' file: the view's header, its `periods` CTE (the dates it computes), the rest of its body.
+_FILING_VIEW = re.compile(r"CREATE OR REPLACE VIEW mart\.filing_indicators AS\s+"
+                          r"WITH periods AS \((?P<periods>.*?)\n\),\n(?P<rest>.*?);?\s*$", re.S)
+
+
+def filing_indicators_sql() -> str:
+    """The query for one half-year (``:half_year``): ``mart.filing_indicators``' own body with its ``periods``
+    bound to the half-year's dates (``mart/queries/filing_indicators_for_half_year.sql``), so that only the
+    filings and summaries that count in that half-year are read, and only that half-year's rows are kept."""
+    view = (SQL_DIR / "mart" / "filing_indicators.sql").read_text(encoding="utf-8")
+    match = _FILING_VIEW.search(view)
+    if match is None:
+        raise ValueError("mart/filing_indicators.sql: expected the view's body to begin with WITH periods AS (...)")
+    periods = (SQL_DIR / "mart" / "queries" / "filing_indicators_for_half_year.sql").read_text(encoding="utf-8")
+    periods = "\n".join(line for line in periods.strip().splitlines() if not line.lstrip().startswith("--"))
+    # SQL files of the project only; the half-year stays a bound parameter
+    return (f"SELECT * FROM (\nWITH periods AS (\n    {periods}\n),\n{match['rest']}\n) AS v "  # noqa: S608
+            "WHERE v.half_year = :half_year")
 
 
 def institutional_indicators(warehouse: Warehouse, half_year: HalfYear) -> pd.DataFrame:

@@ -22,8 +22,17 @@
 -- half-year's last day. Agencies that offer services online but received no filing still get a row
 -- (0 of N used); an agency that sent only total rows for the half-year is left out of that indicator,
 -- since which of its services were used is unknown.
+--
+-- One definition, two uses. The view computes every half-year: its `periods` bounds every date. The
+-- report asks for one half-year (include/sql/mart/queries/filing_indicators_for_half_year.sql, run by
+-- dxstats.indicators.filing_indicators): it runs this same body with `periods` bound to that half-year's
+-- dates, so only the filings received or finished in it, and the summaries of its months, are read (the
+-- rows of that half-year are the same; rows of other half-years it also produces are partial and dropped).
 CREATE OR REPLACE VIEW mart.filing_indicators AS
-WITH filings AS (
+WITH periods AS (
+    SELECT CAST('0001-01-01' AS DATE) AS since, CAST('9999-12-31' AS DATE) AS until
+),
+filings AS (
     SELECT f.channel, f.service_level, f.procedure_code, f.status, f.finished_at, f.due_at, f.has_fee,
            f.paid_online, f.digitised, f.e_result, f.synced, f.agency_code,
            COALESCE(a.agency_kind, 'unknown') AS agency_kind,
@@ -46,9 +55,12 @@ WITH filings AS (
       ON pu.unit_code = u.parent_code
      AND pu.valid_from <= CAST(f.received_at AS DATE)
      AND (pu.valid_to IS NULL OR CAST(f.received_at AS DATE) < pu.valid_to)
+    WHERE (f.received_at >= (SELECT since FROM periods) AND f.received_at < (SELECT until FROM periods))
+       OR (f.finished_at >= (SELECT since FROM periods) AND f.finished_at < (SELECT until FROM periods))
 ),
 exported AS (
     SELECT DISTINCT export_month, agency_code FROM core.fact_filing
+    WHERE export_month >= (SELECT since FROM periods) AND export_month < (SELECT until FROM periods)
 ),
 summary AS (
     SELECT s.*, p.service_level,
@@ -71,7 +83,8 @@ summary AS (
     LEFT JOIN core.dim_procedure AS p
       ON p.procedure_code = s.procedure_code
      AND p.valid_from <= s.summary_month AND (p.valid_to IS NULL OR s.summary_month < p.valid_to)
-    WHERE NOT EXISTS (SELECT 1 FROM exported AS e
+    WHERE s.summary_month >= (SELECT since FROM periods) AND s.summary_month < (SELECT until FROM periods)
+      AND NOT EXISTS (SELECT 1 FROM exported AS e
                       WHERE e.export_month = s.summary_month AND e.agency_code = s.agency_code)
 ),
 facts AS (
@@ -138,6 +151,7 @@ halves AS (
     SELECT h.half_year, h.last_day
     FROM core.half_years AS h
     WHERE h.half_year IN (SELECT half_year FROM facts)
+      AND h.first_day >= (SELECT since FROM periods) AND h.last_day < (SELECT until FROM periods)
 ),
 online_pairs AS (
     SELECT DISTINCT received_half AS half_year, agency_code, procedure_code FROM filings WHERE channel = 2
