@@ -14,6 +14,7 @@ compare values within a row (a pair of times) run on every row.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import keyword
 import logging
@@ -70,29 +71,37 @@ def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any]) -> Va
 
 
 def _value_wise(source: str, plan: _Plan, rows: pd.DataFrame, parameters: dict[str, Any]) -> ValidationOutcome:
-    """The value-wise rules' outcome: GX judges the combinations no earlier call of the plan judged.
+    """The value-wise rules' outcome: GX judges only what no kept verdict of the rule answers.
 
-    A value-wise rule's verdict on a combination depends on nothing else in the batch, so the
-    verdicts GX gave on earlier chunks of the same file (same suite, same parameters) hold for
-    this one; only combinations new to the plan go to GX, and when there are none GX is not run.
+    A value-wise rule's verdict on a combination depends on nothing else in the batch, nor on
+    the parameters the rule does not read, so verdicts kept from earlier chunks, or from earlier
+    months sharing the rule's parameters, hold for this batch. GX gets the rules with a combination
+    new to them, on those combinations; when no rule has one, GX is not run.
     """
     combinations = _Combinations(rows, plan.value_wise)
-    unseen = combinations.unseen(plan.judged)
+    pending = combinations.pending(plan.verdicts)
+    rules = [rule for rule, new in enumerate(pending) if new.any()]
     found: dict[int, list[int]] = {}  # rule -> the stacked ids GX found unexpected
-    if len(unseen):
-        suite = plan.suite(combinations.with_value_sets_narrowed(plan.value_sets, unseen))
-        results = _run(source, suite, unseen, DISTINCT, parameters)
-        for res in results:
-            _check_ran(res)
-            if not res.success and not res.result.get("unexpected_index_list"):
-                raise RuntimeError(f"expectation {res.expectation_config.type} on {res.expectation_config.kwargs} "
-                                   "failed without naming rows")
-        found = {res.expectation_config.meta["rule"]: [int(item[DISTINCT]) for item in
-                                                       res.result.get("unexpected_index_list") or []]
-                 for res in results}
+    unseen = combinations.frame.iloc[:0]
+    if rules:
+        unseen = combinations.unseen(pending, rules)
+        suite = plan.suite(combinations.with_value_sets_narrowed(plan.value_sets, unseen, rules))
+        found = _found(_run(source, suite, unseen, DISTINCT, parameters))
     outcome = _judged_outcome(combinations, plan, found)
-    combinations.remember(plan.judged, unseen, found)
+    combinations.remember(plan.verdicts, unseen, found)
     return outcome
+
+
+def _found(results: list[Any]) -> dict[int, list[int]]:
+    """Per rule (its number in ``meta``), the ids of the combinations GX found unexpected."""
+    for res in results:
+        _check_ran(res)
+        if not res.success and not res.result.get("unexpected_index_list"):
+            raise RuntimeError(f"expectation {res.expectation_config.type} on {res.expectation_config.kwargs} "
+                               "failed without naming rows")
+    return {res.expectation_config.meta["rule"]: [int(item[DISTINCT]) for item in
+                                                   res.result.get("unexpected_index_list") or []]
+            for res in results}
 
 
 def _judged_outcome(combinations: _Combinations, plan: _Plan, found: dict[int, list[int]]) -> ValidationOutcome:
@@ -103,7 +112,8 @@ def _judged_outcome(combinations: _Combinations, plan: _Plan, found: dict[int, l
     for rule in _in_gx_order(range(len(plan.value_wise)), plan.value_wise):
         expectation = plan.value_wise[rule]
         reason = expectation.get("meta", {}).get("reason", expectation["type"])
-        rows = combinations.rejections(rule, combinations.unexpected(rule, plan.judged, found.get(rule, [])), reason)
+        bad = combinations.unexpected(rule, plan.verdicts[rule], found.get(rule, []))
+        rows = combinations.rejections(rule, bad, reason)
         kwargs = expectation["kwargs"]
         summaries.append({
             "expectation": expectation["type"],
@@ -126,6 +136,31 @@ def _in_gx_order(rules: range, expectations: list[dict[str, Any]]) -> list[int]:
     return [rule for group in groups.values() for rule in group]
 
 
+class _Verdicts:
+    """GX's verdicts on one value-wise rule, per combination of the values it reads, oldest first.
+
+    Keyed (see :func:`_rule_key`) on what the verdicts depend on: the suite, the rule as written and
+    the values of the parameters it names. Plans whose rule has the same key share one object, so
+    the next month's plan answers the code lists' rules from the months before; at most
+    :data:`_VERDICTS_KEPT` combinations are kept, the oldest dropped first, so that a file of
+    ever-new values cannot grow it without end.
+    """
+
+    def __init__(self, key: tuple[Any, ...]) -> None:
+        self.key = key
+        self.unexpected: dict[tuple[Any, ...], bool] = {}  # combination -> whether GX found it unexpected
+
+    def keep(self, verdicts: dict[tuple[Any, ...], bool]) -> None:
+        self.unexpected.update(verdicts)
+        excess = len(self.unexpected) - _VERDICTS_KEPT
+        if excess > 0:
+            for combination in list(itertools.islice(self.unexpected, excess)):
+                del self.unexpected[combination]
+
+
+_VERDICTS_KEPT = 200_000  # combinations per rule: a catalogue's codes many times over, a few MB at most
+
+
 @dataclass
 class _Plan:
     """A source's suite made ready for one set of parameters, so that every chunk of a file reuses it.
@@ -133,15 +168,15 @@ class _Plan:
     Built once per (source, suite text, :data:`VALUE_WISE`, parameters): the rules split into
     row-wise and value-wise, each ``in_set`` value set resolved to its list, and the row-wise
     GX suite, whose expectation objects GX only reads (it validates fresh copies of their
-    configurations), so one object serves every call.
+    configurations), so one object serves every call. Each value-wise rule's kept verdicts are
+    shared with the kept plans whose rule has the same key, and live as long as one of them.
     """
 
     spec: dict[str, Any]
     row_wise: list[dict[str, Any]]
     value_wise: list[dict[str, Any]]
     value_sets: dict[int, list[Any]]  # value-wise rule number -> the values its in_set rule accepts
-    # combination columns -> combination -> the rules that found it unexpected (GX's verdicts so far)
-    judged: dict[tuple[str, ...], dict[tuple[Any, ...], frozenset[int]]] = field(default_factory=dict)
+    verdicts: list[_Verdicts]  # value-wise rule number -> GX's verdicts so far
     _row_suite: Any = None
 
     def suite(self, expectations: list[dict[str, Any]]) -> Any:
@@ -168,13 +203,19 @@ def _plan(source: str, parameters: dict[str, Any]) -> _Plan:
     parameters' values (as JSON text, so equal values share a plan and any change makes a new one).
     """
     text = (EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8")
-    key = (source, text, VALUE_WISE, json.dumps(parameters, sort_keys=True, default=_tagged))
+    key = (source, text, VALUE_WISE, _as_json(parameters))
     plan = _PLANS.get(key)
     if plan is None:
+        plan = _new_plan(source, text, parameters)  # before evicting: the oldest plan may share verdicts
         if len(_PLANS) >= _PLANS_KEPT:
             _PLANS.pop(next(iter(_PLANS)))
-        plan = _PLANS[key] = _new_plan(json.loads(text), parameters)
+        _PLANS[key] = plan
     return plan
+
+
+def _as_json(value: Any) -> str:
+    """``value`` as JSON text, in full and with its types (:func:`_tagged`): equal text, equal value."""
+    return json.dumps(value, sort_keys=True, default=_tagged)
 
 
 def _tagged(value: Any) -> dict[str, Any]:
@@ -191,12 +232,44 @@ def _tagged(value: Any) -> dict[str, Any]:
     return {kind: repr(value)}
 
 
-def _new_plan(spec: dict[str, Any], parameters: dict[str, Any]) -> _Plan:
+def _new_plan(source: str, text: str, parameters: dict[str, Any]) -> _Plan:
+    spec = json.loads(text)
     value_wise = [e for e in spec["expectations"] if _is_value_wise(e)]
     row_wise = [e for e in spec["expectations"] if not _is_value_wise(e)]
     value_sets = {i: values for i, e in enumerate(value_wise)
                   if (values := _in_set_values(e, parameters)) is not None}
-    return _Plan(spec, row_wise, value_wise, value_sets)
+    kept = {v.key: v for plan in _PLANS.values() for v in plan.verdicts}
+    verdicts = []
+    for expectation in value_wise:
+        key = _rule_key(source, text, expectation, parameters)
+        verdicts.append(kept.setdefault(key, _Verdicts(key)))  # two equal rules share theirs too
+    return _Plan(spec, row_wise, value_wise, value_sets, verdicts)
+
+
+def _rule_key(source: str, text: str, expectation: dict[str, Any], parameters: dict[str, Any]) -> tuple[Any, ...]:
+    """What a value-wise rule's verdicts depend on: the suite, the rule, and the parameters it names.
+
+    The rule as written holds its type, kwargs (value set, bounds, row condition) and meta; of the
+    parameters, only the values of those it names by ``$PARAMETER``, a missing one apart from any
+    value. A ``$PARAMETER`` that is an expression rather than a name may read any parameter (GX
+    evaluates it), so such a rule is keyed on all of them, as every rule was before.
+    """
+    names = _parameters_named(expectation["kwargs"])
+    if all(name.isidentifier() for name in names):
+        named = {name: [parameters[name]] if name in parameters else [] for name in sorted(names)}
+    else:
+        named = {"": [parameters]}
+    return (source, text, VALUE_WISE, _as_json(expectation), _as_json(named))
+
+
+def _parameters_named(value: Any) -> set[str]:
+    """The ``$PARAMETER`` texts anywhere in a rule's kwargs."""
+    if isinstance(value, dict):
+        named = {str(value["$PARAMETER"])} if "$PARAMETER" in value else set()
+        return named.union(*(_parameters_named(v) for v in value.values()))
+    if isinstance(value, (list, tuple)):
+        return set().union(*(_parameters_named(v) for v in value))
+    return set()
 
 
 def _in_set_values(expectation: dict[str, Any], parameters: dict[str, Any]) -> list[Any] | None:
@@ -265,33 +338,40 @@ class _Combinations:
         self.frame = stacked.where(stacked.notna(), None).assign(**{DISTINCT: np.arange(offset)})
         self._source = rows
 
-    def unseen(self, judged: dict[tuple[str, ...], dict[tuple[Any, ...], frozenset[int]]]) -> pd.DataFrame:
-        """The rows of :attr:`frame` whose combination no earlier call judged."""
+    def pending(self, verdicts: list[_Verdicts]) -> list[Any]:
+        """Per rule, which combinations of its block (a boolean array) it has no kept verdict on."""
         import numpy as np
 
-        known = [[key not in judged.get(columns, {}) for key in self._keys_of(columns)] for columns in self._blocks]
-        return self.frame[np.concatenate(known).astype(bool)]
+        return [np.fromiter((key not in kept.unexpected for key in self._keys_of(columns)), dtype=bool,
+                            count=self._sizes[columns])
+                for columns, kept in zip(self._columns_of, verdicts, strict=True)]
 
-    def remember(self, judged: dict[tuple[str, ...], dict[tuple[Any, ...], frozenset[int]]], unseen: pd.DataFrame,
-                 found: dict[int, list[int]]) -> None:
-        """Keep GX's verdicts on the combinations it judged in this call, for the calls after it."""
-        judged_now = set(unseen[DISTINCT].tolist())
-        unexpected = {rule: set(ids) for rule, ids in found.items()}
-        for columns, (first, _) in self._blocks.items():
-            rules = [rule for rule, read in enumerate(self._columns_of) if read == columns]
-            memo = judged.setdefault(columns, {})
-            for i, key in enumerate(self._keys_of(columns)):
-                if first + i in judged_now:
-                    memo[key] = frozenset(rule for rule in rules if first + i in unexpected.get(rule, ()))
+    def unseen(self, pending: list[Any], rules: list[int]) -> pd.DataFrame:
+        """The rows of :attr:`frame` that one of ``rules`` has no verdict on, in the frame's order."""
+        import numpy as np
 
-    def unexpected(self, rule: int, judged: dict[tuple[str, ...], dict[tuple[Any, ...], frozenset[int]]],
-                   found: list[int]) -> list[int]:
+        wanted = np.zeros(len(self.frame), dtype=bool)
+        for rule in rules:
+            first = self._blocks[self._columns_of[rule]][0]
+            wanted[first:first + len(pending[rule])] |= pending[rule]
+        return self.frame[wanted]
+
+    def remember(self, verdicts: list[_Verdicts], unseen: pd.DataFrame, found: dict[int, list[int]]) -> None:
+        """Keep GX's verdicts for later calls: each rule GX ran judged every combination of its block in ``unseen``."""
+        judged_now = unseen[DISTINCT].to_numpy()
+        for rule, ids in found.items():
+            columns = self._columns_of[rule]
+            first, keys, bad = self._blocks[columns][0], self._keys_of(columns), set(ids)
+            mine = judged_now[(judged_now >= first) & (judged_now < first + self._sizes[columns])]
+            verdicts[rule].keep({keys[i - first]: bool(i in bad) for i in mine.tolist()})
+
+    def unexpected(self, rule: int, kept: _Verdicts, found: list[int]) -> list[int]:
         """The rule's unexpected combinations (numbers within its block): found now, or judged so before."""
         columns = self._columns_of[rule]
-        first, memo = self._blocks[columns][0], judged.get(columns, {})
+        first = self._blocks[columns][0]
         # GX may also name rows of another rule's block that fills this rule's column: those are that block's.
         bad = {i - first for i in found if first <= i < first + self._sizes[columns]}
-        bad.update(i for i, key in enumerate(self._keys_of(columns)) if rule in memo.get(key, ()))
+        bad.update(i for i, key in enumerate(self._keys_of(columns)) if kept.unexpected.get(key, False))
         return sorted(bad)
 
     def _keys_of(self, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
@@ -302,8 +382,9 @@ class _Combinations:
                                    for values in zip(*(block[c] for c in columns), strict=True)]
         return self._keys[columns]
 
-    def with_value_sets_narrowed(self, value_sets: dict[int, list[Any]], frame: pd.DataFrame) -> list[dict[str, Any]]:
-        """The expectations, each ``in_set`` rule accepting only those of its values found in ``frame``.
+    def with_value_sets_narrowed(self, value_sets: dict[int, list[Any]], frame: pd.DataFrame,
+                                 rules: list[int] | None = None) -> list[dict[str, Any]]:
+        """The expectations (of ``rules``, or all), each ``in_set`` rule accepting only its values found in ``frame``.
 
         GX rebuilds an expectation's configuration dozens of times per run, walking its value
         set each time, so 1,900 procedure codes cost far more than the few a chunk holds. On the
@@ -313,7 +394,8 @@ class _Combinations:
         import pandas as pd
 
         narrowed = []
-        for rule, expectation in enumerate(self.expectations):
+        for rule in range(len(self.expectations)) if rules is None else rules:
+            expectation = self.expectations[rule]
             if rule in value_sets:
                 column = expectation["kwargs"]["column"]
                 present = pd.Series(pd.unique(frame[column].dropna()), dtype=object)
