@@ -159,7 +159,8 @@ def main() -> int:
     print(f"dxstats ingest (parse + validate + load): {ingest['rows']:,} rows in {ingest['seconds']:.2f} s "
           f"= {ingest['rows'] / ingest['seconds']:,.0f} rows/s, peak {ingest['peak_mib']:,.0f} MiB "
           f"({ingest['loaded']:,} loaded, {ingest['rejected']:,} rejected)")
-    print(f"ingest / COPY throughput: {ratio:.2f} (goal >= 0.33); peak memory goal < 1536 MiB")
+    goal = 0.5 if args.rows <= 1_000_000 else 0.33  # the scale issue: half of COPY at 1M rows, a third at 10M
+    print(f"ingest / COPY throughput: {ratio:.2f} (goal >= {goal}); peak memory goal < 1536 MiB")
     return 0
 
 
