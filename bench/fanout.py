@@ -14,14 +14,11 @@ each mapped instance's start and duration. Not a test: run it by hand on a quiet
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import secrets
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,36 +31,16 @@ RUN = {"dag_run_id": "bench__2022-06", "logical_date": "2022-06-01T00:00:00+07:0
        "run_after": "2022-07-01T00:00:00+07:00", "conf": {"backfill_from": MONTHS[0]}}
 
 
-@contextlib.contextmanager
-def fresh_databases(admin_url: str) -> Iterator[Any]:
-    """A new metadata database and a new warehouse, dropped afterwards (never the server's other databases)."""
-    import psycopg
-    from psycopg import sql
-    from test_scheduler import Databases
-
-    tag = uuid.uuid4().hex[:10]
-    names = [f"dxstats_bench_{tag}_airflow", f"dxstats_bench_{tag}_warehouse"]
-    base = admin_url.rsplit("/", 1)[0]
-    try:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            for name in names:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        yield Databases(f"{base}/{names[0]}", f"{base}/{names[1]}")
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            for name in names:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 def one_backfill(admin_url: str, parallelism: int) -> dict[str, Any]:
     """Start an Airflow with this parallelism, run the six-month backfill, return its timings."""
     from mail import free_port
-    from test_scheduler import AirflowStack, airflow_env, wait_for_run, wait_until_ready, when
+    from test_scheduler import AirflowStack, airflow_env, fresh_databases, wait_for_run, wait_until_ready, when
 
     from dxstats.pools import WAREHOUSE_POOL
     from dxstats.settings import PROJECT_ROOT
 
-    with tempfile.TemporaryDirectory(prefix="bench-fanout-") as scratch, fresh_databases(admin_url) as dbs:
+    databases = fresh_databases(admin_url, "dxstats_bench")
+    with tempfile.TemporaryDirectory(prefix="bench-fanout-") as scratch, databases as dbs:
         home = Path(scratch) / "airflow"
         home.mkdir()
         api_port, log_port, password = free_port(), free_port(), secrets.token_urlsafe(16)

@@ -128,24 +128,31 @@ class Databases:
         return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
-@pytest.fixture
-def databases(pg_server: str) -> Iterator[Databases]:
-    """Airflow's metadata database and the warehouse, both new and uniquely named, dropped at the end."""
+@contextlib.contextmanager
+def fresh_databases(admin_url: str, prefix: str) -> Iterator[Databases]:
+    """A new metadata database and a new warehouse, uniquely named, dropped at the end (never any other)."""
     import psycopg
     from psycopg import sql
 
     tag = uuid.uuid4().hex[:10]
-    names = [f"dxstats_sched_{tag}_airflow", f"dxstats_sched_{tag}_warehouse"]
-    base = pg_server.rsplit("/", 1)[0]
+    names = [f"{prefix}_{tag}_airflow", f"{prefix}_{tag}_warehouse"]
+    base = admin_url.rsplit("/", 1)[0]
     try:
-        with psycopg.connect(pg_server, autocommit=True) as conn:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
             for name in names:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         yield Databases(f"{base}/{names[0]}", f"{base}/{names[1]}")
     finally:
-        with psycopg.connect(pg_server, autocommit=True) as conn:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
             for name in names:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def databases(pg_server: str) -> Iterator[Databases]:
+    """Airflow's metadata database and the warehouse for one test."""
+    with fresh_databases(pg_server, "dxstats_sched") as databases:
+        yield databases
 
 
 # --- the Airflow processes ------------------------------------------------------------------------------------
