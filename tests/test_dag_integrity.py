@@ -62,7 +62,8 @@ def test_registers_dag_covers_half_years_in_local_time(bag):
     end = interval.end.in_timezone("Asia/Ho_Chi_Minh")
     assert (start.year, start.month, start.day, start.hour, end.month, end.day) == (2022, 1, 1, 0, 7, 1)
     assert sorted(bag.dags["registers"].task_ids) == [
-        "ingest_chi_tieu", "ingest_ke_hoach_bcd", "ingest_van_ban_chi_dao", "periods", "prepare_warehouse"]
+        "ingest_chi_tieu", "ingest_ke_hoach_bcd", "ingest_van_ban_chi_dao", "periods", "prepare_warehouse",
+        "provinces"]
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
@@ -92,9 +93,9 @@ def test_parsing_a_dag_file_loads_no_heavy_module(path: Path):
 
 # --- fan-out: ingest tasks mapped over the run's periods, warehouse writers in one pool ----------------------
 
-#: tasks that never open the warehouse, so they must not hold one of its pool's slots: the period list, the
-#: portal's HTTP pull (it lands files) and the report's e-mail (it sends files already written)
-WAREHOUSE_FREE = re.compile(r"^(periods|extract_\w+|email_report)$")
+#: tasks that never open the warehouse, so they must not hold one of its pool's slots: the period and province
+#: lists, the portal's HTTP pull (it lands files) and the report's e-mail (it sends files already written)
+WAREHOUSE_FREE = re.compile(r"^(periods|provinces|extract_\w+|email_report)$")
 
 
 def ingest_dags(bag) -> dict:
@@ -126,30 +127,33 @@ def test_every_task_that_opens_the_warehouse_runs_in_the_warehouse_pool(bag):
             "pipeline_health.check_dag_files"} <= in_pool
 
 
-def test_ingest_tasks_are_mapped_over_the_runs_periods(bag):
+def test_ingest_tasks_are_mapped_over_the_runs_provinces_and_periods(bag):
     from dxstats.backfill import PATTERN
 
     dags = ingest_dags(bag)
     assert set(dags) == {"portal_filings", "portal_summary", "telecom", "registers", "infrastructure"}
     for dag_id, dag in dags.items():
-        periods = dag.get_task("periods")
-        assert mapped_over(periods) == set(), dag_id
-        assert "prepare_warehouse" in periods.upstream_task_ids, dag_id
+        for planner in ("periods", "provinces"):
+            task = dag.get_task(planner)
+            assert mapped_over(task) == set(), dag_id
+            assert "prepare_warehouse" in task.upstream_task_ids, dag_id
         ingests = [t for t in dag.tasks if t.task_id.startswith("ingest_")]
         assert ingests, dag_id
         for task in ingests:
-            assert mapped_over(task) == {"periods"}, f"{dag_id}.{task.task_id} is not mapped over the periods"
-            assert "period" in (task.map_index_template or ""), f"{dag_id}.{task.task_id} shows no period in the UI"
+            assert mapped_over(task) == {"periods", "provinces"}, f"{dag_id}.{task.task_id} is not mapped over both"
+            label = task.map_index_template or ""
+            assert "period" in label, f"{dag_id}.{task.task_id} shows no period in the UI"
+            assert "province" in label, f"{dag_id}.{task.task_id} shows no province in the UI"
             assert task.outlets, f"{dag_id}.{task.task_id} updates no Asset"
         schema = dag.params.get_param("backfill_from").schema
         assert "null" in schema["type"], dag_id
         assert schema["pattern"] == PATTERN, dag_id
 
 
-def test_the_portals_extract_is_mapped_with_its_ingest_one_month_at_a_time(bag):
+def test_the_portals_extract_is_mapped_with_its_ingest_one_slice_at_a_time(bag):
     dag = bag.dags["portal_filings"]
     extract, ingest = dag.get_task("extract_portal"), dag.get_task("ingest_portal")
-    assert mapped_over(extract) == {"periods"}
+    assert mapped_over(extract) == {"periods", "provinces"}
     assert "extract_portal" in ingest.upstream_task_ids
     # one mapped group: month i's ingest waits for month i's extract only, not for every month's
     group = ingest.get_closest_mapped_task_group()

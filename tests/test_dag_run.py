@@ -146,6 +146,6 @@ def test_one_run_backfills_several_months_one_mapped_instance_and_one_asset_even
         mapped = {(ti.task_id, ti.map_index): (ti.rendered_map_index, str(ti.state)) for ti in tis
                   if ti.map_index >= 0}
         extras = sorted((e.source_map_index, e.extra) for e in events)
-    assert mapped == {(task, i): (month, "success") for task in ("extract_portal", "ingest_portal")
+    assert mapped == {(task, i): (f"82 {month}", "success") for task in ("extract_portal", "ingest_portal")
                       for i, month in enumerate(months)}
-    assert extras == [(i, {"source": "portal", "period": month}) for i, month in enumerate(months)]
+    assert extras == [(i, {"source": "portal", "period": month, "province": "82"}) for i, month in enumerate(months)]

@@ -657,7 +657,7 @@ def test_the_scheduler_runs_the_ingest_dags_and_the_assets_start_the_report(
         portal_tis = stack.task_instances("portal_filings", portal_run)
         mapped = {label: (ti["rendered_map_index"], ti["state"], ti["pool"]) for label, ti in portal_tis.items()
                   if ti["map_index"] >= 0}
-        assert mapped == {f"{task}[{i}]": (month, "success", pool) for i, month in enumerate(PORTAL_MONTHS)
+        assert mapped == {f"{task}[{i}]": (f"82 {month}", "success", pool) for i, month in enumerate(PORTAL_MONTHS)
                           for task, pool in (("extract_portal", "default_pool"), ("ingest_portal", WAREHOUSE_POOL))}
         assert stack.api("GET", f"pools/{WAREHOUSE_POOL}")["slots"] == POOL_SLOTS
         stack.timings.update(mapped_timings(portal_tis))

@@ -96,14 +96,15 @@ def test_a_broken_row_near_the_end_refuses_the_month_and_changes_nothing(warehou
 
 
 def _load_after_barrier(url: str, landing: str, month: str, barrier, results) -> None:
-    """One worker's load (a process, as an Airflow worker's task is): it swaps only once both have staged."""
-    swap = Warehouse.swap_period
+    """One worker's load (a process, as an Airflow worker's task is): it keys its slice, the last step before
+    the table's lock and the swap, only once both have staged."""
+    key = Warehouse.key_staged
 
-    def wait_then_swap(self, *args, **kwargs):
+    def wait_then_key(self, *args, **kwargs):
         barrier.wait()  # both months written and validated in parallel; neither swapped in nor committed
-        swap(self, *args, **kwargs)
+        key(self, *args, **kwargs)
 
-    Warehouse.swap_period = wait_then_swap
+    Warehouse.key_staged = wait_then_key
     result = ingest_portal_month(Month.parse(month), f"run-{month}", Warehouse(url), Path(landing))
     results[month] = result.rows_loaded
 
@@ -112,8 +113,8 @@ def _load_after_barrier(url: str, landing: str, month: str, barrier, results) ->
 def test_parallel_loads_of_two_months_keep_a_filing_once(pg_url, landing):
     """Both months carry filing X, and both loads have staged their rows before either swaps them in.
 
-    Whichever swaps first checks and commits first; the other's check (after the fact table's lock,
-    which its swap also waits for on PostgreSQL) then sees the committed month and rejects its copy.
+    Whichever takes the fact table's lock first swaps, checks and commits first; the other waits for the lock
+    before its swap, and its check then sees the committed month and rejects its copy.
     """
     import multiprocessing
 

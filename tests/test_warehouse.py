@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from dxstats.partitions import partition_name
+from dxstats.slices import Slice
 from dxstats.warehouse import Warehouse
 
 COLUMNS_SQL = """
@@ -43,36 +43,47 @@ def test_both_engines_build_the_same_fact_table(pg_url, tmp_path):
     assert [same_kind[t] for t in postgres["data_type"]] == duckdb["data_type"].tolist()
 
 
-def fact_rows(month: date, ids: list[str]) -> pd.DataFrame:
+def fact_rows(month: date, ids: list[str], province: str = "82") -> pd.DataFrame:
     received = datetime(month.year, month.month, 3, 8, 30)
     return pd.DataFrame({
-        "filing_id": ids, "export_month": month, "procedure_code": "1.001", "service_level": "toan_trinh",
-        "agency_code": "A", "unit_code": "28411", "channel": 2, "received_at": received, "due_at": received,
-        "finished_at": [None] * len(ids), "status": 1, "has_fee": False, "paid_online": False,
-        "digitised": True, "e_result": False, "synced": True, "batch_id": "b", "source_row": range(2, len(ids) + 2),
+        "filing_id": ids, "export_month": month, "province_code": province, "procedure_code": "1.001",
+        "service_level": "toan_trinh", "agency_code": "A", "unit_code": "28411", "channel": 2,
+        "received_at": received, "due_at": received, "finished_at": [None] * len(ids), "status": 1,
+        "has_fee": False, "paid_online": False, "digitised": True, "e_result": False, "synced": True,
+        "batch_id": "b", "source_row": range(2, len(ids) + 2),
     })
 
 
-def test_replacing_a_period_touches_that_period_only(warehouse):
+def replace(warehouse: Warehouse, month: date, frames: list[pd.DataFrame], province: str = "82") -> None:
+    """One load's replacement of a slice, as :func:`dxstats.load.load_period` does it (without the checks)."""
+    piece = Slice("core.fact_filing", "export_month", month, province)
+    warehouse.prepare_slice(piece)
+    with warehouse.begin() as conn:
+        warehouse.replace_period(conn, piece, frames)
+
+
+def test_replacing_a_slice_touches_that_period_of_that_province_only(warehouse):
     jan, feb = date(2022, 1, 1), date(2022, 2, 1)
-    with warehouse.begin() as conn:
-        warehouse.replace_period(conn, "core.fact_filing", "export_month", jan, [fact_rows(jan, ["j1", "j2"])])
-        warehouse.replace_period(conn, "core.fact_filing", "export_month", feb, [fact_rows(feb, ["f1"])])
-    with warehouse.begin() as conn:
-        warehouse.replace_period(conn, "core.fact_filing", "export_month", jan,
-                                 [fact_rows(jan, ["j3"]), fact_rows(jan, ["j4"])])
-    facts = warehouse.frame("SELECT filing_id, export_month FROM core.fact_filing ORDER BY filing_id")
-    assert facts["filing_id"].tolist() == ["f1", "j3", "j4"]
-    if warehouse.dialect == "postgresql":
+    replace(warehouse, jan, [fact_rows(jan, ["j1", "j2"])])
+    replace(warehouse, feb, [fact_rows(feb, ["f1"])])
+    replace(warehouse, jan, [fact_rows(jan, ["k1"], "83")], "83")
+    replace(warehouse, jan, [fact_rows(jan, ["j3"]), fact_rows(jan, ["j4"])])
+    facts = warehouse.frame("SELECT province_code, filing_id FROM core.fact_filing ORDER BY 1, 2")
+    assert facts.values.tolist() == [["82", "f1"], ["82", "j3"], ["82", "j4"], ["83", "k1"]]
+    if warehouse.dialect == "postgresql":  # each period a partition of the table, each province one of the period
         partitions = warehouse.frame(
-            "SELECT c.relname, n.nspname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "SELECT p.relname AS parent, c.relname, n.nspname, c.relkind FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE i.inhparent = 'core.fact_filing'::regclass ORDER BY 1")
-        assert partitions.values.tolist() == [[partition_name("core.fact_filing", jan), "core"],
-                                              [partition_name("core.fact_filing", feb), "core"]]
+            "WHERE p.relname LIKE 'fact_filing%' AND c.relkind IN ('p', 'r') ORDER BY 1, 2")
+        assert partitions.values.tolist() == [
+            ["fact_filing", "fact_filing_2022_01", "core", "p"], ["fact_filing", "fact_filing_2022_02", "core", "p"],
+            ["fact_filing_2022_01", "fact_filing_2022_01_82", "core", "r"],
+            ["fact_filing_2022_01", "fact_filing_2022_01_83", "core", "r"],
+            ["fact_filing_2022_02", "fact_filing_2022_02_82", "core", "r"]]
     # the key holds (on PostgreSQL each partition carries the parent's), and a failed replacement changes nothing
-    with pytest.raises(Exception, match="is duplicated|[Dd]uplicate key"), warehouse.begin() as conn:
-        warehouse.replace_period(conn, "core.fact_filing", "export_month", feb, [fact_rows(feb, ["x", "x"])])
+    with pytest.raises(Exception, match="is duplicated|[Dd]uplicate key"):
+        replace(warehouse, feb, [fact_rows(feb, ["x", "x"])])
     assert warehouse.frame("SELECT filing_id FROM core.fact_filing WHERE export_month = '2022-02-01'")[
         "filing_id"].tolist() == ["f1"]
 
@@ -82,8 +93,8 @@ def test_binary_copy_refuses_a_value_its_column_cannot_hold(pg_url):
     warehouse = Warehouse(pg_url)
     warehouse.create_schema()
     rows = fact_rows(date(2022, 1, 1), ["a"]).assign(channel=70_000)  # SMALLINT holds up to 32,767
-    with pytest.raises(Exception, match="not in range"), warehouse.begin() as conn:
-        warehouse.replace_period(conn, "core.fact_filing", "export_month", date(2022, 1, 1), [rows])
+    with pytest.raises(Exception, match="not in range"):
+        replace(warehouse, date(2022, 1, 1), [rows])
     warehouse.close()
 
 

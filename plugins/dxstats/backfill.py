@@ -6,8 +6,8 @@ of periods, so the periods load in parallel where the warehouse allows it (see :
 Periods are named in the DAG's cadence (``YYYY-MM`` for a monthly DAG, ``YYYY-Hn`` for a half-yearly one)
 and always derived from the run's data interval, never from the clock (DESIGN §1, principle 9).
 
-This is the period axis only; the province axis (one deployment, several provinces' landing folders) is
-a later step and will add a second key to what a mapped instance loads.
+This is the period axis; the province axis (``DXSTATS_PROVINCES``, :func:`dxstats.tasks.plan_provinces`) is
+the other, and an ingest task is mapped over every (province, period) pair.
 """
 
 from __future__ import annotations

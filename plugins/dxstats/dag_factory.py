@@ -1,5 +1,5 @@
-"""One shape for the ingest DAGs of periodic sources: prepare the warehouse, list the periods, then per source
-one ingest task mapped over those periods.
+"""One shape for the ingest DAGs of periodic sources: prepare the warehouse, list the provinces and the periods,
+then per source one ingest task mapped over every (province, period).
 
 Why a factory: the ingest DAGs (portal, registers, infrastructure, telecom) differ only in their
 schedule and their sources; their DAG files say just that. Imported by DAG files, so it stays light
@@ -25,13 +25,15 @@ TZ = "Asia/Ho_Chi_Minh"
 HALF_YEARLY = "0 0 1 1,7 *"  # a run's data interval is one half-year, in local time
 MONTHLY = "0 0 1 * *"  # ... one calendar month
 CADENCE = {HALF_YEARLY: HALF_YEAR, MONTHLY: MONTH}  # what a period of each schedule is called
-#: the mapped instance's label in the UI: its period instead of 0, 1, 2...
-PERIOD_LABEL = "{{ task.op_kwargs['period'] }}"
+#: the mapped instance's label in the UI: its province and period ("82 2022-01") instead of 0, 1, 2...
+SLICE_LABEL = "{{ task.op_kwargs['province'] }} {{ task.op_kwargs['period'] }}"
 BACKFILL_DOC = """
 
-**Periods.** A run loads its own period; with param `backfill_from` (e.g. `{"backfill_from": "2022-01"}`) every
-period from that one through its own, one mapped `ingest_*` instance per period (labelled with it), in parallel
-up to the `dxstats_warehouse` pool's slots. See `docs/runbook.md`, "Backfill a year".
+**Periods and provinces.** A run loads its own period; with param `backfill_from` (e.g.
+`{"backfill_from": "2022-01"}`) every period from that one through its own. It loads every province of the
+deployment (`DXSTATS_PROVINCES`), or those of param `provinces` (e.g. `{"provinces": ["82"]}`). Each
+(province, period) is one mapped `ingest_*` instance, labelled "82 2022-01", in parallel up to the
+`dxstats_warehouse` pool's slots. See `docs/runbook.md`, "Backfill a year" and "Several provinces".
 """
 
 
@@ -48,14 +50,15 @@ def house_default_args(retries: int = 2, retry_delay: timedelta = timedelta(minu
 def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple[str, Asset]], *,
                cron: str = HALF_YEARLY, start: tuple[int, int, int] = (2021, 7, 1), tags: tuple[str, ...] = (),
                extract: dict[str, str] | None = None) -> Any:
-    """A DAG whose task ``ingest_<name>`` loads source ``"module:NAME"`` for each period of the run and updates
-    its Asset once per period.
+    """A DAG whose task ``ingest_<name>`` loads source ``"module:NAME"`` for each (province, period) of the run and
+    updates its Asset once for each.
 
-    ``periods`` lists the run's periods (its own; with param ``backfill_from``, every one from there on), and
-    each ingest task is mapped over that list. ``extract`` maps a source to ``"module:function"``, a task
-    ``extract_<name>`` that lands a period's files itself (the portal's HTTP API); it is mapped with its ingest
-    as a group, so each period's ingest waits for that period's extract only. Tasks that write to the
-    warehouse run in the pool ``dxstats_warehouse``, whose size the deployment sets.
+    ``provinces`` lists the run's provinces (the deployment's, or param ``provinces``), ``periods`` its periods
+    (its own; with param ``backfill_from``, every one from there on), and each ingest task is mapped over every
+    pair of the two (a national backfill fans out to provinces x months). ``extract`` maps a source to
+    ``"module:function"``, a task ``extract_<name>`` that lands a slice's files itself (the portal's HTTP API);
+    it is mapped with its ingest as a group, so each slice's ingest waits for that slice's extract only. Tasks
+    that write to the warehouse run in the pool ``dxstats_warehouse``, whose size the deployment sets.
     """
     cadence = CADENCE[cron]
 
@@ -84,20 +87,26 @@ def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple
 
             return plan_periods(cadence, data_interval_start, params["backfill_from"])
 
-        planned = periods()
-        prepare_warehouse() >> planned
+        @task
+        def provinces(params=None) -> list[str]:
+            from dxstats.tasks import plan_provinces
+
+            return plan_provinces(params["provinces"])
+
+        planned, where = periods(), provinces()
+        prepare_warehouse() >> [planned, where]
         for name, (path, asset) in sources.items():
             ingest = _ingest_task(name, path, asset, cadence)
             if extract and name in extract:
-                _extract_then_ingest(name, extract[name], ingest).expand(period=planned)
+                _extract_then_ingest(name, extract[name], ingest).expand(province=where, period=planned)
             else:
-                ingest.expand(period=planned)
+                ingest.expand(province=where, period=planned)
 
     return build()
 
 
 def _params(cadence: str) -> dict[str, Param]:
-    """The ingest DAGs' params: ``force`` and ``backfill_from``."""
+    """The ingest DAGs' params: ``force``, ``backfill_from`` and ``provinces``."""
     example = "2022-01 (or 2022-H1: its first month)" if cadence == MONTH else "2022-H1"
     return {
         "force": Param(False, type="boolean",
@@ -106,40 +115,44 @@ def _params(cadence: str) -> dict[str, Param]:
         "backfill_from": Param(None, type=["null", "string"], pattern=PATTERN,
                                description=f"Also load every period from this one through the run's own, in one run "
                                            f"(mapped, in parallel where the warehouse allows it), e.g. {example}."),
+        "provinces": Param(None, type=["null", "array"], items={"type": "string", "pattern": r"^\d{2}$"},
+                           description="Load only these provinces (GSO codes, e.g. [\"82\"]) of the deployment's "
+                                       "DXSTATS_PROVINCES; empty: all of them."),
     }
 
 
 def _ingest_task(name: str, path: str, asset: Asset, cadence: str) -> Any:
-    """The task ``ingest_<name>``, to be mapped over periods: one load, one Asset event naming its period."""
+    """The task ``ingest_<name>``, to be mapped over (province, period): one load, one Asset event naming both."""
 
-    @task(task_id=f"ingest_{name}", outlets=[asset], pool=WAREHOUSE_POOL, map_index_template=PERIOD_LABEL)
-    def ingest(period: str, run_id=None, params=None, outlet_events=None) -> dict:
+    @task(task_id=f"ingest_{name}", outlets=[asset], pool=WAREHOUSE_POOL, map_index_template=SLICE_LABEL)
+    def ingest(province: str, period: str, run_id=None, params=None, outlet_events=None) -> dict:
         from dxstats.tasks import ingest_period
 
-        result = ingest_period(path, period, run_id, cadence=cadence, backfill_from=params["backfill_from"],
-                               force=bool(params["force"]))
+        result = ingest_period(path, period, run_id, province=province, cadence=cadence,
+                               backfill_from=params["backfill_from"], force=bool(params["force"]))
         # each mapped instance emits its own event; the period it loaded is what the report picks its half-year from
-        outlet_events[asset].extra = {"source": result["source"], "period": result["period"]}
+        outlet_events[asset].extra = {"source": result["source"], "period": result["period"],
+                                      "province": result["province"]}
         return result
 
     return ingest
 
 
 def _extract_then_ingest(name: str, path: str, ingest: Any) -> Any:
-    """A group of ``extract_<name>`` then ``ingest_<name>`` for one period, to be mapped over the periods.
+    """A group of ``extract_<name>`` then ``ingest_<name>`` for one (province, period), to be mapped over them.
 
-    Mapped as a group so that a period's ingest starts as soon as its own extract is done, not after every
-    period's; the task ids stay ``extract_<name>`` and ``ingest_<name>`` (no group prefix).
+    Mapped as a group so that a slice's ingest starts as soon as its own extract is done, not after every
+    slice's; the task ids stay ``extract_<name>`` and ``ingest_<name>`` (no group prefix).
     """
 
-    @task(task_id=f"extract_{name}", map_index_template=PERIOD_LABEL)
-    def pull(period: str, params=None) -> dict:
+    @task(task_id=f"extract_{name}", map_index_template=SLICE_LABEL)
+    def pull(province: str, period: str, params=None) -> dict:
         from dxstats.tasks import extract_period
 
-        return extract_period(path, period, force=bool(params["force"]))
+        return extract_period(path, period, province, force=bool(params["force"]))
 
     @task_group(group_id=f"load_{name}", prefix_group_id=False)
-    def one_period(period: str) -> None:
-        pull(period=period) >> ingest(period=period)
+    def one_slice(province: str, period: str) -> None:
+        pull(province=province, period=period) >> ingest(province=province, period=period)
 
-    return one_period
+    return one_slice

@@ -38,6 +38,7 @@ class IngestResult:
 
     source: str
     period: str
+    province: str
     status: str  # loaded, unchanged
     files: list[str]
     rows_read: int
@@ -49,7 +50,8 @@ class IngestResult:
 
 
 def period_files(source: str, period: Period, landing: Path | None = None) -> list[Path]:
-    """The period's landing files, ``<landing>/<source>/<period>/*.csv|*.xlsx``, in name order."""
+    """The period's landing files, ``<landing>/<source>/<period>/*.csv|*.xlsx``, in name order (``landing``: a
+    province's landing root)."""
     folder = (landing or settings.landing_dir()) / source / str(period)
     files = sorted(p for p in folder.glob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
     if not files:
@@ -68,26 +70,30 @@ def file_sha256(path: Path) -> str:
 
 def ingest_portal_month(month: Month, run_id: str, warehouse: Warehouse | None = None,
                         landing: Path | None = None, *, force: bool = False) -> IngestResult:
-    """The portal's exports for one month (the ``portal_filings`` DAG's task)."""
+    """The portal's exports for one month of the deployment's one province (tests and benchmarks)."""
     return ingest(portal.PORTAL, month, run_id, warehouse, landing, force=force)
 
 
 def ingest(source: Source, period: Period, run_id: str, warehouse: Warehouse | None = None,
-           landing: Path | None = None, *, force: bool = False) -> IngestResult:
-    """Load the period's files of ``source``; unchanged files are a no-op, a broken file refuses the period.
+           landing: Path | None = None, *, province: str | None = None, force: bool = False) -> IngestResult:
+    """Load the period's files of ``source`` for ``province``; unchanged files are a no-op, a broken file refuses
+    the period (of that province: other provinces' rows are never touched).
 
-    ``force`` reloads unchanged files too: after the reference data or the suite was fixed,
-    rows rejected last time may now pass.
+    ``province`` may be left out where the deployment has one; ``landing`` is then the province's
+    landing root (default :func:`settings.province_landing`). ``force`` reloads unchanged files too:
+    after the reference data or the suite was fixed, rows rejected last time may now pass.
     """
     warehouse = warehouse or Warehouse()
-    files = period_files(source.name, period, landing)
+    province = province or _only_province()
+    files = period_files(source.name, period, landing or settings.province_landing(province))
     files = source.select_files(files) if source.select_files else files
     hashes = {p: file_sha256(p) for p in files}
     target = Target(source.name, source.table, source.period_column, source.key, source.stored_columns,
-                    str(period), period.start)
+                    str(period), period.start, province)
     if not force and _unchanged(warehouse, target, hashes):
-        log.info("%s %s: files unchanged since the last load; nothing to do", target.source, period)
-        return IngestResult(target.source, target.period, "unchanged", [p.name for p in files], 0, 0, 0)
+        log.info("%s %s of province %s: files unchanged since the last load; nothing to do", target.source,
+                 period, province)
+        return IngestResult(target.source, target.period, province, "unchanged", [p.name for p in files], 0, 0, 0)
     parameters = source.parameters(warehouse, period) if source.parameters else {}
     batches = [_open(source, path, hashes[path]) for path in files]
     clock = time.perf_counter()
@@ -106,7 +112,7 @@ def ingest(source: Source, period: Period, run_id: str, warehouse: Warehouse | N
         raise BatchRejected(f"{exc} — {target.source} {period} was not loaded; the warehouse is unchanged") from exc
     log.info("%s %s: streamed, validated and loaded in one transaction in %.2f s", target.source, period,
              time.perf_counter() - clock)
-    result = IngestResult(target.source, target.period, "loaded", [p.name for p in files],
+    result = IngestResult(target.source, target.period, province, "loaded", [p.name for p in files],
                           sum(b.rows_read for b in batches), sum(b.rows_loaded for b in batches),
                           sum(b.rows_rejected for b in batches))
     log.info("%s %s loaded: %s", target.source, period, result)
@@ -116,8 +122,16 @@ def ingest(source: Source, period: Period, run_id: str, warehouse: Warehouse | N
 def _unchanged(warehouse: Warehouse, target: Target, hashes: dict[Path, str]) -> bool:
     with warehouse.begin() as conn:
         current = {(r[0], r[1]) for r in warehouse.query(
-            conn, "audit/current_batches", source=target.source, period=target.period)}
+            conn, "audit/current_batches", source=target.source, period=target.period, province=target.province)}
     return current == {(p.name, h) for p, h in hashes.items()}
+
+
+def _only_province() -> str:
+    """The deployment's province, where it has one; a national deployment must say which."""
+    provinces = settings.provinces()
+    if len(provinces) != 1:
+        raise ValueError(f"this deployment ingests provinces {', '.join(provinces)}: say which one to load")
+    return provinces[0]
 
 
 def _open(source: Source, path: Path, sha256: str) -> FileBatch:

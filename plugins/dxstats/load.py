@@ -1,5 +1,6 @@
-"""Stream a period's files into staging while validating -> check keys -> swap the period in -> record, atomically.
+"""Stream a slice's files into staging while validating -> check keys -> swap the slice in -> record, atomically.
 
+A slice is one period of one province (:class:`dxstats.slices.Slice`): what one load replaces.
 The story of a load, each step a short function. Everything runs in one transaction: if any
 step raises, it rolls back and the warehouse is as it was; the caller then records the refusal.
 
@@ -8,13 +9,13 @@ the file. Each chunk's rows are written to a bare staging table (:meth:`Warehous
 by a worker thread, on the transaction's connection, while the caller validates the chunk and
 reads the next one: PostgreSQL's writing and Python's checking overlap. Rejections go to
 ``audit.rejected_rows`` as they are found, by the same worker, in order. Once every chunk is
-in, keys repeated within the period are found (every copy rejected), rejected rows are deleted
-from staging, and staging replaces the period; keys already loaded for another period are
-found in core last, under a lock, so that loads of different months can run in parallel.
+in, keys repeated within the slice are found (every copy rejected), rejected rows are deleted
+from staging and its key is built; then, under a lock per table held to commit, staging replaces
+the slice and keys already loaded for another period of the province are found in core. So loads
+of different slices stage, check and key side by side, and only their short last steps queue.
 Counts come from the warehouse: rows read = rows loaded + rows rejected, or the load rolls back.
 A source's SQL for the steps is found by name under ``include/sql/<source>/``.
 """
-
 from __future__ import annotations
 
 import contextlib
@@ -33,6 +34,7 @@ from dxstats.errors import BatchRejected
 from dxstats.normalise import REJECTION_COLUMNS
 from dxstats.reading import ROW
 from dxstats.settings import max_rejected_share
+from dxstats.slices import PROVINCE_COLUMN, Slice
 from dxstats.validation_report import MAX_ROWS
 from dxstats.warehouse import sql_file
 
@@ -101,14 +103,22 @@ class Target:
     columns: tuple[str, ...]
     period: str
     period_start: date
+    province: str  # the GSO code of the province whose files these are: a load replaces its slice only
+
+    @property
+    def slice(self) -> Slice:
+        """The rows this load replaces: the period's rows of the province."""
+        return Slice(self.fact_table, self.period_column, self.period_start, self.province)
 
 
 def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], run_id: str,
                 chunks: Chunks, validate_rows: Callable[[pd.DataFrame], ValidationOutcome]) -> None:
-    """Replace the period's rows with the batches' rows that pass, and record everything, atomically."""
+    """Replace the slice's rows (the period's of the province) with the batches' rows that pass, and record
+    everything, atomically."""
+    warehouse.prepare_slice(target.slice)
     with warehouse.begin() as conn:
         with _step("stream the files into staging while validating"):
-            staging = warehouse.stage_period(conn, target.fact_table, target.period_column, target.period_start)
+            staging = warehouse.stage_period(conn, target.slice)
             keys = _KeyCounter(target.key, _staged_keys(warehouse, conn, staging, target))
             with _Writer() as writer:
                 for batch in batches:
@@ -118,18 +128,24 @@ def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], 
             for batch, repeats in keys.repeats(batches, max_rejected_share()):
                 _record(warehouse, conn, batch, repeats)
             _refuse(batches)
-        with _step("drop rejected rows and swap the period in"):
+        with _step("drop rejected rows and key the staged slice"):
             _drop_rejected(warehouse, conn, target, staging, batches)
-            warehouse.swap_period(conn, target.fact_table, staging, target.period_column, target.period_start)
+            warehouse.key_staged(conn, target.slice, staging)
+        with _step("wait for the table's other loads to commit, and swap the slice in"):
+            # Held to commit: loads of other slices swap and check one at a time. Taken before the swap,
+            # whose DETACH locks the period's partition: a load holding that while waiting here for one
+            # that reads the table in its check below would deadlock with it.
+            warehouse.exclusive(conn, target.fact_table)
+            warehouse.swap_period(conn, target.slice, staging)
         with _step("keys counted once across periods"):
-            warehouse.exclusive(conn, target.fact_table)  # held to commit: parallel loads check one at a time
             if _reject_keys_of_other_periods(warehouse, conn, target, batches):
                 _drop_rejected(warehouse, conn, target, target.fact_table, batches)
         _count(warehouse, conn, target, batches)
         _refuse_mostly_rejected(warehouse, conn, batches, max_rejected_share())
         _refuse(batches)
         _check_accounting(batches)
-        warehouse.run(conn, "audit/supersede_batches", source=target.source, period=target.period)
+        warehouse.run(conn, "audit/supersede_batches", source=target.source, period=target.period,
+                      province=target.province)
         record_batches(warehouse, conn, target, batches, run_id)
 
 
@@ -329,8 +345,7 @@ class _KeyCounter:
 def _drop_rejected(warehouse: Warehouse, conn: Connection, target: Target, table: str,
                    batches: list[FileBatch]) -> None:
     if any(b.rejection_entries for b in batches):
-        warehouse.delete_rejected(conn, table, target.period_column, target.period_start,
-                                  [b.batch_id for b in batches])
+        warehouse.delete_rejected(conn, table, target.slice, [b.batch_id for b in batches])
 
 
 def _reject_keys_of_other_periods(warehouse: Warehouse, conn: Connection, target: Target,
@@ -348,7 +363,7 @@ def _reject_keys_of_other_periods(warehouse: Warehouse, conn: Connection, target
     before = _entries(warehouse, conn, batches)
     warehouse.reject_found(conn, name, target.key, {b.batch_id: b.path.name for b in batches},
                            f"{target.key.replace('_', ' ')} was already loaded for another period",
-                           f"{target.key}_counted_once", period_start=target.period_start)
+                           f"{target.key}_counted_once", period_start=target.period_start, province=target.province)
     after = _entries(warehouse, conn, batches)
     for batch in batches:
         batch.rejection_entries += after.get(batch.batch_id, 0) - before.get(batch.batch_id, 0)
@@ -369,14 +384,13 @@ def _rejections(rows: pd.DataFrame, column: str, reason: str, check: str) -> pd.
 
 
 def _fact_rows(target: Target, batch: FileBatch, rows: pd.DataFrame) -> pd.DataFrame:
-    return rows[list(target.columns)].assign(**{target.period_column: target.period_start},
-                                             batch_id=batch.batch_id)
+    return rows[list(target.columns)].assign(**{target.period_column: target.period_start,
+                                                PROVINCE_COLUMN: target.province}, batch_id=batch.batch_id)
 
 
 def _count(warehouse: Warehouse, conn: Connection, target: Target, batches: list[FileBatch]) -> None:
     """Rows loaded and rejected per batch, as the warehouse holds them."""
-    loaded = {r[0]: int(r[1]) for r in warehouse.rows_per_batch(conn, target.fact_table, target.period_column,
-                                                                  target.period_start)}
+    loaded = {r[0]: int(r[1]) for r in warehouse.rows_per_batch(conn, target.slice)}
     rejected = {r[0]: int(r[2]) for r in warehouse.query(conn, "audit/rejected_rows_per_batch",
                                                           batch_ids=[b.batch_id for b in batches])}
     for batch in batches:
@@ -431,6 +445,7 @@ def record_batches(warehouse: Warehouse, conn: Connection, target: Target,
         "batch_id": b.batch_id,
         "source": target.source,
         "period": target.period,
+        "province_code": target.province,
         "file_name": b.path.name,
         "file_sha256": b.sha256,
         "run_id": run_id,

@@ -1,71 +1,104 @@
-"""PostgreSQL fact tables partitioned by month: a month is rebuilt off to the side and swapped in.
+"""PostgreSQL fact tables partitioned by period, each period by province: a slice is rebuilt aside and swapped in.
 
 Why: writing a million rows into a table that keeps its primary key up to date costs PostgreSQL
 about four times what writing them into a bare table and building the index afterwards does
-(measured in ``bench/RESULTS.md``). So a month's load writes its rows into
-``staging.<table>_<YYYY>_<MM>``, a plain table with the month's CHECK constraint and no index,
-then builds its key in one pass and exchanges it for the old partition. All of it runs in the
-caller's transaction: readers see the old month until commit, and a failed load leaves it.
+(measured in ``bench/RESULTS.md``). So a load writes its slice (one period of one province,
+:class:`dxstats.slices.Slice`) into ``staging.<table>_<YYYY>_<MM>_<province>``, a plain table whose
+CHECK states the slice and which has no index, builds its key in one pass, and exchanges it for the
+old leaf of ``core.<table>_<YYYY>_<MM>`` (the period's partition, partitioned by ``province_code``).
+The load's part runs in its transaction: readers see the old slice until commit, and a failed load
+leaves it. Provinces of one month are separate leaves, so their loads do not touch each other's rows.
 
-DDL takes no bound parameters, so identifiers and the partition bound are composed with
-psycopg's ``sql`` module, which quotes them; nothing here comes from input data.
+DDL takes no bound parameters, so identifiers and the partition bounds are composed with psycopg's
+``sql`` module, which quotes them; nothing here comes from input data.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import date
 from typing import TYPE_CHECKING
+
+from dxstats.slices import PROVINCE_COLUMN
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from dxstats.slices import Slice
+
 log = logging.getLogger(__name__)
 
 
-def partition_name(table: str, period_start: date) -> str:
-    """``core.fact_filing`` and 2022-01-01 -> ``fact_filing_2022_01`` (the partition's bare name)."""
-    return f"{table.split('.')[1]}_{period_start:%Y_%m}"
+def ensure_period_partition(conn: Connection, piece: Slice) -> None:
+    """The period's partition ``core.<table>_<YYYY>_<MM>``, partitioned by province, made if it is missing.
 
-
-def create_partition_staging(conn: Connection, table: str, period_column: str, period_start: date) -> str:
-    """A bare table for the month's rows, ``staging.<table>_<YYYY>_<MM>``: no index, the month's CHECK."""
+    Made empty and attached (a lighter lock on the parent than ``CREATE ... PARTITION OF``), in the
+    caller's short transaction of its own: two provinces' loads of a new month must not both make it.
+    """
     from psycopg import sql
 
-    schema, name = table.split(".")
-    part = partition_name(table, period_start)
-    column = sql.Identifier(period_column)
-    # The CHECK makes ATTACH skip its validating scan: it already proves the partition bound.
+    schema, name = piece.table.split(".")
+    if _exists(conn, f"{schema}.{piece.period_name}"):
+        return
+    parent, period = sql.Identifier(schema, name), sql.Identifier(schema, piece.period_name)
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS) PARTITION BY LIST ({})").format(
+        period, parent, sql.Identifier(PROVINCE_COLUMN)))
+    cursor.execute(sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
+        parent, period, sql.Literal(piece.period_start)))
+
+
+def create_partition_staging(conn: Connection, piece: Slice) -> str:
+    """A bare table for the slice's rows, ``staging.<table>_<YYYY>_<MM>_<province>``: no index, the slice's CHECK."""
+    from psycopg import sql
+
+    schema, name = piece.table.split(".")
+    period, province = sql.Identifier(piece.period_column), sql.Identifier(PROVINCE_COLUMN)
+    # The CHECK makes ATTACH skip its validating scan: it already proves the partition bounds.
     conn.connection.driver_connection.cursor().execute(
-        sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS, CHECK ({} IS NOT NULL AND {} = {}))").format(
-            sql.Identifier("staging", part), sql.Identifier(schema, name), column, column, sql.Literal(period_start)))
-    return f"staging.{part}"
+        sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS, CHECK ({} IS NOT NULL AND {} = {} "
+                "AND {} IS NOT NULL AND {} = {}))").format(
+            sql.Identifier("staging", piece.name), sql.Identifier(schema, name), period, period,
+            sql.Literal(piece.period_start), province, province, sql.Literal(piece.province)))
+    return f"staging.{piece.name}"
 
 
-def swap_in_partition(conn: Connection, table: str, staging: str, period_start: date) -> None:
-    """Key the staged month in one pass and exchange it for the month's partition (made by the function above)."""
+def key_staged_partition(conn: Connection, piece: Slice, staging: str) -> None:
+    """Build the staged slice's primary key in one pass: before the swap, so that loads side by side build theirs
+    at the same time rather than in turn."""
     from psycopg import sql
 
-    schema, name = table.split(".")
-    part = staging.split(".")[1]
-    parent, fresh, final = sql.Identifier(schema, name), sql.Identifier("staging", part), sql.Identifier(schema, part)
+    key = primary_key(conn, piece.table)
+    if not key:  # a table without one (portal summaries: a total row has no procedure) gets none
+        return
+    clock = time.perf_counter()
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in key)
+    conn.connection.driver_connection.cursor().execute(
+        sql.SQL("ALTER TABLE {} ADD PRIMARY KEY ({})").format(sql.Identifier(*staging.split(".")), columns))
+    log.debug("%s: keyed in %.2f s", staging, time.perf_counter() - clock)
+
+
+def swap_in_partition(conn: Connection, piece: Slice, staging: str) -> None:
+    """Exchange the staged slice (keyed by the function above) for the slice's leaf partition."""
+    from psycopg import sql
+
+    schema = piece.table.split(".")[0]
+    period, fresh = sql.Identifier(schema, piece.period_name), sql.Identifier(*staging.split("."))
+    final = sql.Identifier(schema, piece.name)
     cursor = conn.connection.driver_connection.cursor()
     clock = time.perf_counter()
-    key = primary_key(conn, table)
-    if key:  # a table without one (portal summaries: a total row has no procedure) gets none
-        columns = sql.SQL(", ").join(sql.Identifier(c) for c in key)
-        cursor.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY ({})").format(fresh, columns))
-    keyed, clock = time.perf_counter() - clock, time.perf_counter()
-    if conn.exec_driver_sql("SELECT to_regclass(%(t)s)", {"t": f"{schema}.{part}"}).scalar() is not None:
-        cursor.execute(sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(parent, final))
+    if _exists(conn, f"{schema}.{piece.name}"):
+        cursor.execute(sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(period, final))
         cursor.execute(sql.SQL("DROP TABLE {}").format(final))
     cursor.execute(sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(fresh, sql.Identifier(schema)))
     cursor.execute(sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
-        parent, final, sql.Literal(period_start)))
+        period, final, sql.Literal(piece.province)))
     cursor.execute(sql.SQL("ANALYZE {}").format(final))
-    log.debug("%s: keyed in %.2f s, swapped in and analysed in %.2f s", final.as_string(cursor), keyed,
-              time.perf_counter() - clock)
+    log.debug("%s: swapped in and analysed in %.2f s", final.as_string(cursor), time.perf_counter() - clock)
+
+
+def _exists(conn: Connection, name: str) -> bool:
+    return conn.exec_driver_sql("SELECT to_regclass(%(t)s)", {"t": name}).scalar() is not None
 
 
 def is_partitioned(conn: Connection, table: str) -> bool:

@@ -318,15 +318,21 @@ def _write_atomic(path: Path, text: str) -> None:
     scratch.replace(path)
 
 
-def extract_month(month: Month, landing: Path | None = None, conn_id: str = CONN_ID, *,
-                  fresh: bool = False) -> dict[str, Any]:
-    """The ``portal_filings`` DAG's extract task: pull the month when the portal comes from the API."""
+def extract_month(month: Month, landing: Path | None = None, conn_id: str | None = None, *,
+                  province: str | None = None, fresh: bool = False) -> dict[str, Any]:
+    """The ``portal_filings`` DAG's extract task: pull the month of ``province`` when the portal comes from the API.
+
+    Each province has its own portal: its files land under its own landing root, and its connection is
+    ``portal_api`` in a deployment of one province, ``portal_api_<province>`` (``portal_api_82``) in one of several.
+    """
     from dxstats import settings
 
     if portal_source_mode() != "api":
         return {"mode": "files", "month": str(month)}
-    landing = landing or settings.landing_dir()
+    province = province or settings.provinces()[0]
+    landing = landing or settings.province_landing(province)
+    conn_id = conn_id or (CONN_ID if len(settings.provinces()) == 1 else f"{CONN_ID}_{province}")
     path = pull_month(month, landing, PortalApiClient(api_settings(conn_id), conn_id=conn_id), fresh=fresh)
     manifest = json.loads((api_folder(month, landing) / "manifest.json").read_text(encoding="utf-8"))
-    return {"mode": "api", "month": str(month), "file": str(path), "pages": len(manifest["pages"]),
-            "filings": manifest["filings"]}
+    return {"mode": "api", "month": str(month), "province": province, "file": str(path),
+            "pages": len(manifest["pages"]), "filings": manifest["filings"]}

@@ -25,8 +25,46 @@ def _path_setting(name: str, default: Path) -> Path:
 
 
 def landing_dir() -> Path:
-    """Root of the landing folder: files arrive at ``<landing>/<source>/<period>/``."""
+    """Root of the landing folder: files arrive at ``<landing>/<source>/<period>/`` (one province; see
+    :func:`province_landing` for several)."""
     return _path_setting("DXSTATS_LANDING_DIR", PROJECT_ROOT / "data" / "sample" / "landing")
+
+
+def provinces() -> list[str]:
+    """The provinces this deployment ingests (``DXSTATS_PROVINCES``: GSO codes, comma-separated).
+
+    Unset, it is the one province of the units file (a provincial department's deployment). Every
+    row loaded carries its province, and a load replaces one period of one province, so a national
+    deployment ingests each (province, period) as its own mapped task.
+    """
+    value = os.environ.get("DXSTATS_PROVINCES", "").strip()
+    codes = [c.strip() for c in value.split(",") if c.strip()] if value else _provinces_of_units()
+    bad = [c for c in codes if not (len(c) == 2 and c.isdigit())]
+    if bad or not codes or len(set(codes)) != len(codes):
+        raise ValueError(f"DXSTATS_PROVINCES={value!r}: expected distinct two-digit GSO province codes, "
+                         "comma-separated (e.g. 82,83)")
+    return codes
+
+
+def _provinces_of_units() -> list[str]:
+    """The province codes of the units file; a file of several provinces needs ``DXSTATS_PROVINCES``."""
+    import csv
+
+    with open(units_file(), encoding="utf-8-sig", newline="") as handle:
+        codes = sorted({row["ma_dvhc"] for row in csv.DictReader(handle) if row["cap"] == "province"})
+    if len(codes) != 1:
+        raise ValueError(f"{units_file()} holds provinces {codes}: set DXSTATS_PROVINCES to those this "
+                         "deployment ingests")
+    return codes
+
+
+def province_landing(province: str) -> Path:
+    """Where a province's files land: the landing root itself for a deployment of one province, else
+    ``<landing>/<province>/`` (each holding ``<source>/<period>/``)."""
+    if province not in provinces():
+        raise ValueError(f"province {province!r} is not one this deployment ingests (DXSTATS_PROVINCES: "
+                         f"{', '.join(provinces())})")
+    return landing_dir() if len(provinces()) == 1 else landing_dir() / province
 
 
 def reference_dir() -> Path:

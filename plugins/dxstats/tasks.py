@@ -27,8 +27,10 @@ def prepare_warehouse() -> dict[str, int]:
         warehouse.close()
 
 
-def ingest_source(path: str, data_interval_start: datetime, run_id: str, force: bool = False) -> dict[str, Any]:
-    """Ingest the source ``"module:NAME"`` for the period (its cadence) the run's data interval starts in."""
+def ingest_source(path: str, data_interval_start: datetime, run_id: str, force: bool = False,
+                  province: str | None = None) -> dict[str, Any]:
+    """Ingest the source ``"module:NAME"`` for the period (its cadence) the run's data interval starts in, for
+    ``province`` (may be left out in a deployment of one province)."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from dxstats.errors import BatchRejected
@@ -40,7 +42,7 @@ def ingest_source(path: str, data_interval_start: datetime, run_id: str, force: 
     period = source.period_of(data_interval_start)
     warehouse = Warehouse()
     try:
-        result = ingest(source, period, run_id, warehouse, force=force)
+        result = ingest(source, period, run_id, warehouse, province=province, force=force)
         if result.status == "loaded" and result.rows_rejected:
             _alert_on_rejections(warehouse, result)
         return result.as_dict()
@@ -64,9 +66,27 @@ def plan_periods(cadence: str, data_interval_start: datetime, backfill_from: str
     return periods
 
 
-def ingest_period(path: str, period: str, run_id: str, *, cadence: str, backfill_from: str | None = None,
-                  force: bool = False) -> dict[str, Any]:
-    """One mapped instance: ingest the source for the DAG period ``period`` (``YYYY-MM`` or ``YYYY-Hn``).
+def plan_provinces(requested: list[str] | None) -> list[str]:
+    """The provinces this run's ingest tasks map over: the deployment's (``DXSTATS_PROVINCES``), or the ones the
+    run's ``provinces`` param asks for (to reload one province); a province the deployment lacks fails the run."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from dxstats import settings
+
+    known = settings.provinces()
+    unknown = sorted(set(requested or ()) - set(known))
+    if unknown:
+        raise AirflowFailException(f"provinces {', '.join(unknown)} are not ingested by this deployment "
+                                   f"(DXSTATS_PROVINCES: {', '.join(known)})")
+    provinces = [p for p in known if p in requested] if requested else known
+    log.info("this run loads %d province(s): %s", len(provinces), ", ".join(provinces))
+    return provinces
+
+
+def ingest_period(path: str, period: str, run_id: str, *, province: str, cadence: str,
+                  backfill_from: str | None = None, force: bool = False) -> dict[str, Any]:
+    """One mapped instance: ingest the source for the DAG period ``period`` (``YYYY-MM`` or ``YYYY-Hn``) of
+    ``province``.
 
     Skipped when an earlier period of the same run already loads this source's period (a yearly source in
     a half-yearly backfill), so one year is never loaded twice at once.
@@ -79,14 +99,14 @@ def ingest_period(path: str, period: str, run_id: str, *, cadence: str, backfill
     earlier = loaded_earlier_in_run(source_at(path).period_of, period, backfill_from, cadence)
     if earlier:
         raise AirflowSkipException(f"{path} for {period}: the same period is loaded by this run's {earlier}")
-    return ingest_source(path, period_start(period), run_id, force=force)
+    return ingest_source(path, period_start(period), run_id, force=force, province=province)
 
 
-def extract_period(path: str, period: str, force: bool = False) -> dict[str, Any]:
-    """One mapped instance of an extract: land the month ``period`` before its ingest reads it."""
+def extract_period(path: str, period: str, province: str, force: bool = False) -> dict[str, Any]:
+    """One mapped instance of an extract: land the month ``period`` of ``province`` before its ingest reads it."""
     from dxstats.backfill import period_start
 
-    return extract_source(path, period_start(period), force=force)
+    return extract_source(path, period_start(period), force=force, province=province)
 
 
 def _alert_on_rejections(warehouse: Any, result: Any) -> None:
@@ -102,9 +122,10 @@ def _alert_on_rejections(warehouse: Any, result: Any) -> None:
         alerts.send(alert)
 
 
-def extract_source(path: str, data_interval_start: datetime, force: bool = False) -> dict[str, Any]:
-    """Run the extract ``"module:function"`` for the month the run's data interval starts in (``force``: pull
-    the month again rather than resume).
+def extract_source(path: str, data_interval_start: datetime, force: bool = False,
+                   province: str | None = None) -> dict[str, Any]:
+    """Run the extract ``"module:function"`` for the month the run's data interval starts in, for ``province``
+    (may be left out in a deployment of one province; ``force``: pull the month again rather than resume).
 
     A refusal that a retry cannot fix (the portal rejects the credentials) fails at once; anything else
     (the portal down, a broken page) fails the try, and Airflow's retry resumes from the landed pages.
@@ -118,7 +139,8 @@ def extract_source(path: str, data_interval_start: datetime, force: bool = False
 
     module, _, name = path.partition(":")
     try:
-        return getattr(importlib.import_module(module), name)(Month.of(data_interval_start), fresh=force)
+        return getattr(importlib.import_module(module), name)(Month.of(data_interval_start), province=province,
+                                                              fresh=force)
     except RetryWouldNotHelp as exc:
         raise AirflowFailException(str(exc)) from exc
 

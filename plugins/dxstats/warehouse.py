@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,8 @@ from dxstats import settings
 if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy import Connection, Engine
+
+    from dxstats.slices import Slice
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,7 @@ class Warehouse:
             self.exclusive(conn)
             if not force and self.applied(conn, "schema") == digest:
                 return
+            _refuse_tables_without_province(conn)
             self._drop_views(conn)
             for path in files:
                 log.debug("applying %s", path.relative_to(settings.SQL_DIR))
@@ -169,27 +172,42 @@ class Warehouse:
         else:
             _insert_into_duckdb(conn, table, frame)
 
-    def replace_period(self, conn: Connection, table: str, period_column: str, period_start: date,
-                       frames: Iterable[pd.DataFrame]) -> None:
-        """Replace the rows of one period of ``table`` with ``frames``' rows, in ``conn``'s transaction."""
-        staging = self.stage_period(conn, table, period_column, period_start)
+    def replace_period(self, conn: Connection, piece: Slice, frames: Iterable[pd.DataFrame]) -> None:
+        """Replace a slice's rows (one period of one province) with ``frames``' rows, in ``conn``'s transaction.
+
+        Before ``conn``'s transaction, :meth:`prepare_slice` must have run for the slice.
+        """
+        staging = self.stage_period(conn, piece)
         for frame in frames:
             self.append(conn, staging, frame)
-        self.swap_period(conn, table, staging, period_column, period_start)
+        self.key_staged(conn, piece, staging)
+        self.swap_period(conn, piece, staging)
 
-    def stage_period(self, conn: Connection, table: str, period_column: str, period_start: date) -> str:
-        """A bare table shaped like ``table`` (no key, no index) where a load writes the period's rows.
+    def prepare_slice(self, piece: Slice) -> None:
+        """Make what a slice's load needs that must outlive the load's transaction: on PostgreSQL, the period's
+        partition (shared by the period's provinces), in a short transaction of its own, one maker at a time."""
+        from dxstats.partitions import ensure_period_partition, is_partitioned
 
-        Rows are written there chunk by chunk and checked before they replace the period
+        if self.dialect != "postgresql":
+            return
+        with self.begin() as conn:
+            if is_partitioned(conn, piece.table):
+                self.exclusive(conn, f"partitions:{piece.table}")
+                ensure_period_partition(conn, piece)
+
+    def stage_period(self, conn: Connection, piece: Slice) -> str:
+        """A bare table shaped like the slice's table (no key, no index) where a load writes the slice's rows.
+
+        Rows are written there chunk by chunk and checked before they replace the slice
         (:meth:`swap_period`), all in ``conn``'s transaction: a failed load leaves no trace.
         """
-        from dxstats.partitions import create_partition_staging, is_partitioned, partition_name
+        from dxstats.partitions import create_partition_staging, is_partitioned
 
-        if self.dialect == "postgresql" and is_partitioned(conn, table):
-            return create_partition_staging(conn, table, period_column, period_start)
-        staging = f"staging.{partition_name(table, period_start)}"
+        if self.dialect == "postgresql" and is_partitioned(conn, piece.table):
+            return create_partition_staging(conn, piece)
+        staging = f"staging.{piece.name}"
         # Identifiers only, quoted by the dialect.
-        source = _quoted(conn, table)
+        source = _quoted(conn, piece.table)
         shape = (f"(LIKE {source} INCLUDING DEFAULTS)" if self.dialect == "postgresql"
                  else f"AS SELECT * FROM {source} LIMIT 0")  # noqa: S608
         conn.exec_driver_sql(f"CREATE TABLE {_quoted(conn, staging)} {shape}")
@@ -213,33 +231,41 @@ class Warehouse:
         if self.dialect == "postgresql":
             conn.exec_driver_sql(f"ANALYZE {_quoted(conn, table)}")
 
-    def swap_period(self, conn: Connection, table: str, staging: str, period_column: str, period_start: date) -> None:
-        """Replace the period's rows of ``table`` with the staged ones, and drop the staging table.
+    def key_staged(self, conn: Connection, piece: Slice, staging: str) -> None:
+        """Build a staged slice's key before :meth:`swap_period` (PostgreSQL's partitioned tables; elsewhere the
+        table's own key checks the rows as they are copied in). Loads side by side each build theirs at once."""
+        from dxstats.partitions import is_partitioned, key_staged_partition
 
-        On PostgreSQL the fact tables are partitioned by month: the staged month is keyed and
-        exchanged for the old partition (:mod:`dxstats.partitions`). Elsewhere the period is
+        if self.dialect == "postgresql" and is_partitioned(conn, piece.table):
+            key_staged_partition(conn, piece, staging)
+
+    def swap_period(self, conn: Connection, piece: Slice, staging: str) -> None:
+        """Replace the slice's rows with the staged ones (keyed by :meth:`key_staged`), and drop the staging table.
+
+        On PostgreSQL the large fact tables are partitioned by period and province: the staged
+        slice is exchanged for its old leaf (:mod:`dxstats.partitions`). Elsewhere the slice is
         deleted and the staged rows copied in (DuckDB's zone maps find a period without an index).
         """
         from dxstats.partitions import is_partitioned, swap_in_partition
 
-        if self.dialect == "postgresql" and is_partitioned(conn, table):
-            swap_in_partition(conn, table, staging, period_start)
+        if self.dialect == "postgresql" and is_partitioned(conn, piece.table):
+            swap_in_partition(conn, piece, staging)
             return
-        target, staged = _quoted(conn, table), _quoted(conn, staging)
-        self._execute(conn, f"DELETE FROM {target} WHERE {_quoted(conn, period_column)} = :period",  # noqa: S608
-                      period=period_start)
+        target, staged = _quoted(conn, piece.table), _quoted(conn, staging)
+        where = piece.where(lambda c: _quoted(conn, c))
+        self._execute(conn, f"DELETE FROM {target} WHERE {where}", **piece.params)  # noqa: S608
         conn.exec_driver_sql(f"INSERT INTO {target} SELECT * FROM {staged}")  # noqa: S608
         conn.exec_driver_sql(f"DROP TABLE {staged}")
-        self.analyse(conn, table)
+        self.analyse(conn, piece.table)
 
-    def delete_rejected(self, conn: Connection, table: str, period_column: str, period_start: date,
-                        batch_ids: list[str]) -> None:
-        """Delete the period's rows of ``batch_ids`` listed in ``audit.rejected_rows`` (same transaction)."""
+    def delete_rejected(self, conn: Connection, table: str, piece: Slice, batch_ids: list[str]) -> None:
+        """Delete the slice's rows in ``table`` (core or staging) of ``batch_ids`` that ``audit.rejected_rows``
+        lists (same transaction)."""
         rejected = ("EXISTS (SELECT 1 FROM audit.rejected_rows AS r WHERE r.batch_id IN :batch_ids"
                     " AND r.batch_id = f.batch_id AND r.source_row = f.source_row)")
-        period = f"f.{_quoted(conn, period_column)} = :period"
-        self._execute(conn, f"DELETE FROM {_quoted(conn, table)} AS f WHERE {period} "  # noqa: S608
-                            f"AND f.batch_id IN :batch_ids AND {rejected}", period=period_start, batch_ids=batch_ids)
+        where = piece.where(lambda c: _quoted(conn, c), "f")
+        self._execute(conn, f"DELETE FROM {_quoted(conn, table)} AS f WHERE {where} "  # noqa: S608
+                            f"AND f.batch_id IN :batch_ids AND {rejected}", batch_ids=batch_ids, **piece.params)
 
     def staged_values(self, conn: Connection, staging: str, column: str, batch_id: str, rows: Any) -> dict[int, str]:
         """``column``'s text for some file rows of a batch in a staging table: {row: text}.
@@ -275,16 +301,32 @@ class Warehouse:
             params.update({f"batch_{i}": batch_id, f"file_{i}": file_name})
         self._execute(conn, statement, column_name=key, reason=reason, check_name=check, **params)
 
-    def rows_per_batch(self, conn: Connection, table: str, period_column: str, period_start: date) -> list[Any]:
-        """(batch_id, rows) of the period in ``table``: the load's accounting check."""
-        return list(self._execute(conn, f"SELECT batch_id, COUNT(*) FROM {_quoted(conn, table)} "  # noqa: S608
-                                        f"WHERE {_quoted(conn, period_column)} = :period GROUP BY batch_id",
-                                  period=period_start))
+    def rows_per_batch(self, conn: Connection, piece: Slice) -> list[Any]:
+        """(batch_id, rows) of the slice: the load's accounting check."""
+        where = piece.where(lambda c: _quoted(conn, c))
+        return list(self._execute(conn, f"SELECT batch_id, COUNT(*) FROM {_quoted(conn, piece.table)} "  # noqa: S608
+                                        f"WHERE {where} GROUP BY batch_id", **piece.params))
 
     @staticmethod
     def _execute(conn: Connection, statement: str, **params: Any) -> Any:
         """A statement for any table: identifiers quoted by the caller (dialect), values bound here."""
         return conn.execute(_bound(statement, params), params)
+
+
+def _refuse_tables_without_province(conn: Connection) -> None:
+    """A warehouse built before loads were scoped to a province keeps its old fact tables (the DDL only creates
+    missing ones), and every load into them would fail on the column: say so once, clearly, and change nothing."""
+    from sqlalchemy import text
+
+    old = [r[0] for r in conn.execute(text(
+        "SELECT t.table_name FROM information_schema.tables AS t WHERE t.table_schema = 'core' "
+        "AND t.table_name LIKE :fact AND t.table_type = 'BASE TABLE' AND NOT EXISTS ("
+        "SELECT 1 FROM information_schema.columns AS c WHERE c.table_schema = 'core' "
+        "AND c.table_name = t.table_name AND c.column_name = 'province_code') ORDER BY 1"), {"fact": "fact%"})]
+    if old:
+        raise RuntimeError(f"core tables {', '.join(old)} predate the province column that every load now "
+                           "writes: rebuild this warehouse from the landing files (docs/runbook.md, \"Several "
+                           "provinces\"); nothing was changed")
 
 
 def _lock_key(what: str) -> int:

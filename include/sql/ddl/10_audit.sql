@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS audit.batches (
 );
 -- The batch's validation page (dxstats.validation_report): every expectation's result and the rejected rows.
 ALTER TABLE audit.batches ADD COLUMN IF NOT EXISTS validation_report VARCHAR(1000);
+-- The province whose landing folder the file came from (GSO code): a load replaces one period of one province.
+ALTER TABLE audit.batches ADD COLUMN IF NOT EXISTS province_code VARCHAR(2);
 
 -- One row per failed check of a rejected input row (a row can fail several checks).
 -- value holds only contract columns: personal data is never read, so it cannot land here.

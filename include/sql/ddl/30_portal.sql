@@ -3,6 +3,7 @@
 CREATE TABLE IF NOT EXISTS core.fact_filing (
     filing_id       VARCHAR(60)  NOT NULL,
     export_month    DATE         NOT NULL,
+    province_code   VARCHAR(2)   NOT NULL,   -- GSO code of the province whose landing folder it came from
     procedure_code  VARCHAR(20)  NOT NULL,
     service_level   VARCHAR(12)  NOT NULL,
     agency_code     VARCHAR(40)  NOT NULL,
@@ -19,5 +20,5 @@ CREATE TABLE IF NOT EXISTS core.fact_filing (
     synced          BOOLEAN      NOT NULL,
     batch_id        VARCHAR(36)  NOT NULL,   -- audit.batches: the file it came from ...
     source_row      BIGINT       NOT NULL,   -- ... and its row there (header = row 1)
-    PRIMARY KEY (filing_id, export_month)   -- a filing counts once across months: the load checks it
+    PRIMARY KEY (filing_id, export_month, province_code)   -- a filing counts once: the load checks it
 );

@@ -7,6 +7,7 @@
 -- The load keeps (agency_code, procedure_code) unique within a month.
 CREATE TABLE IF NOT EXISTS core.fact_portal_summary (
     summary_month          DATE         NOT NULL,
+    province_code          VARCHAR(2)   NOT NULL,   -- GSO code of the province whose landing folder it came from
     report_period          VARCHAR(10)  NOT NULL,
     agency_code            VARCHAR(40)  NOT NULL,
     procedure_code         VARCHAR(20),

@@ -4,6 +4,7 @@
 -- telecom: each operator's coverage per commune and month (plugins/dxstats/sources/telecom.py).
 CREATE TABLE IF NOT EXISTS core.fact_telecom_coverage (
     export_month        DATE              NOT NULL,
+    province_code       VARCHAR(2)        NOT NULL,   -- GSO code of the province whose landing folder it came from
     operator            VARCHAR(40)       NOT NULL,   -- from the layout that read the file
     commune_code        VARCHAR(10)       NOT NULL,
     bts_2g              INTEGER           NOT NULL,
@@ -18,5 +19,5 @@ CREATE TABLE IF NOT EXISTS core.fact_telecom_coverage (
     mobile_subscribers  BIGINT            NOT NULL,
     batch_id            VARCHAR(36)       NOT NULL,
     source_row          BIGINT            NOT NULL,
-    PRIMARY KEY (export_month, operator, commune_code)
+    PRIMARY KEY (export_month, operator, commune_code, province_code)
 ) PARTITION BY LIST (export_month);
