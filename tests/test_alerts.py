@@ -132,3 +132,23 @@ def test_a_source_behind_its_schedule_is_alerted_once_per_period(warehouse, land
     portal = next(m for m in mails if m["Subject"].startswith("[dxstats] portal ") and "summary" not in m["Subject"])
     assert "nothing has ever been loaded" in portal.get_content()
     assert str(landing / "portal") in portal.get_content()
+
+
+def test_in_a_national_deployment_each_province_behind_is_alerted(warehouse, landing, alerted, monkeypatch):
+    """Province 82 loaded its registers for 2022-H1, 83 never did: each is behind, and each is told apart."""
+    monkeypatch.setenv("DXSTATS_PROVINCES", "82,83")
+    plans = REGISTERS[0]
+    land(landing / "82", plans.name, HalfYear(2022, 1))
+    ingest(plans, HalfYear(2022, 1), "test", warehouse, province="82")
+    fresh = warehouse.frame("SELECT province_code, status FROM audit.freshness WHERE source = :s", s=plans.name)
+    assert fresh.values.tolist() == [["82", "late"]]  # the view knows only the provinces that loaded it
+
+    raised = {a.subject: a for a in check_freshness(warehouse, landing) if f" {plans.name} " in a.subject}
+    due = next(iter(raised.values())).period
+    assert set(raised) == {f"[dxstats] {plans.name} {due} of province {p} has not arrived" for p in ("82", "83")}
+    never = raised[f"[dxstats] {plans.name} {due} of province 83 has not arrived"].text
+    assert "nothing has ever been loaded" in never
+    assert str(landing / "83" / plans.name / due) in never
+    behind = raised[f"[dxstats] {plans.name} {due} of province 82 has not arrived"].text
+    assert "the latest period loaded is 2022-H1" in behind
+    assert [a for a in check_freshness(warehouse, landing) if f" {plans.name} " in a.subject] == []

@@ -100,10 +100,13 @@ def import_error_alert(path: str, error: str) -> Alert:
                  f"and let the dag-processor parse it again.", file=path)
 
 
-def source_late_alert(source: str, cadence: str, expected: str, latest: str | None, folder: Path) -> Alert:
+def source_late_alert(source: str, cadence: str, expected: str, latest: str | None, folder: Path,
+                      province: str | None = None) -> Alert:
+    """A due period not loaded; ``province`` is named where the deployment has several."""
     has = f"the latest period loaded is {latest}" if latest else "nothing has ever been loaded"
-    return Alert("source_late", f"[dxstats] {source} {expected} has not arrived",
-                 f"{source} ({cadence}): the period {expected} was due and has not been loaded; {has}. What to do: "
+    what = f"{source} {expected} of province {province}" if province else f"{source} {expected}"
+    return Alert("source_late", f"[dxstats] {what} has not arrived",
+                 f"{what} ({cadence}): the period was due and has not been loaded; {has}. What to do: "
                  f"ask the sender for it, check {folder} for a file that was dropped in the wrong place, or check "
                  f"the source's DAG runs for a refused file (audit.batches).", period=expected)
 

@@ -35,18 +35,39 @@ def check_dag_files(warehouse: Warehouse, dag_folder: Path | None = None) -> lis
 
 
 def check_freshness(warehouse: Warehouse, landing: Path | None = None) -> list[alerts.Alert]:
-    """Alert on each source whose due period has not been loaded (``audit.freshness``)."""
-    landing = landing or settings.landing_dir()
+    """Alert on each source and province whose due period has not been loaded (``audit.freshness``).
+
+    The view knows the provinces that loaded a source; those of ``DXSTATS_PROVINCES`` that never did are
+    missing here too, so a national deployment hears of the one province whose files never came.
+    """
+    provinces = settings.provinces()
     with warehouse.begin() as conn:
-        overdue = warehouse.query(conn, "operations/overdue_sources")
+        rows = warehouse.query(conn, "operations/freshness")
+    overdue = [r for r in _per_province(rows, provinces) if r[-1] != "fresh"]
     raised = []
-    for source, cadence, expected_start, latest_start, _status in overdue:
+    for source, province, cadence, expected_start, latest_start, _status in overdue:
         expected, latest = _period(cadence, expected_start), _period(cadence, latest_start)
-        alert = alerts.source_late_alert(source, cadence, expected, latest, landing / source / expected)
-        if _once(warehouse, f"source_late:{source}:{expected}", alert):
+        named = province if len(provinces) > 1 else None  # one province: alerts and their keys do not name it
+        root = (landing or settings.landing_dir()) / (named or "")
+        alert = alerts.source_late_alert(source, cadence, expected, latest, root / source / expected, named)
+        if _once(warehouse, ":".join(["source_late", source, expected, *([named] if named else [])]), alert):
             raised.append(alert)
-    log.info("sources: %d overdue, %d newly alerted", len(overdue), len(raised))
+    log.info("sources: %d overdue (by province), %d newly alerted", len(overdue), len(raised))
     return raised
+
+
+def _per_province(rows: list, provinces: list[str]) -> list[tuple]:
+    """One row per (source, province of the deployment): the view's, or missing where that province has none."""
+    by_source: dict[str, dict[str | None, tuple]] = {}
+    for source, province, cadence, expected_start, latest_start, status in rows:
+        by_source.setdefault(source, {})[province] = (cadence, expected_start, latest_start, status)
+    result = []
+    for source, known in by_source.items():
+        cadence, expected_start = next(iter(known.values()))[:2]
+        for province in provinces:
+            _, _, latest_start, status = known.get(province, (cadence, expected_start, None, "missing"))
+            result.append((source, province, cadence, expected_start, latest_start, status))
+    return result
 
 
 def _period(cadence: str, start: str | None) -> str | None:

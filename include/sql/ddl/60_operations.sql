@@ -35,14 +35,15 @@ FROM audit.rejected_rows AS r
 JOIN audit.batches AS b ON b.batch_id = r.batch_id AND b.status = 'loaded'
 GROUP BY b.source, b.period, r.check_name, r.reason;
 
--- Each source against its schedule today: the latest period loaded, the latest one due by now (its end plus
--- due_days has passed), and fresh / late / missing.
+-- Each source against its schedule today, per province that has loaded it: the latest period loaded, the latest
+-- one due by now (its end plus due_days has passed), and fresh / late / missing. A source no province has loaded
+-- has one row, province_code NULL, missing; the health check adds the deployment's provinces that have none.
 CREATE OR REPLACE VIEW audit.freshness AS
 WITH latest AS (
-    SELECT source, MAX(period_start) AS latest_start, MAX(finished_at) AS last_loaded_at
+    SELECT source, province_code, MAX(period_start) AS latest_start, MAX(finished_at) AS last_loaded_at
     FROM audit.batch_periods
     WHERE status = 'loaded'
-    GROUP BY source
+    GROUP BY source, province_code
 ),
 due AS (
     SELECT s.source, s.cadence, s.due_days, CAST(CURRENT_DATE - s.due_days AS DATE) AS due_by
@@ -59,7 +60,7 @@ expected AS (
            END AS expected_start
     FROM due AS d
 )
-SELECT e.source, e.cadence, e.due_days, l.latest_start, l.last_loaded_at, e.expected_start,
+SELECT e.source, l.province_code, e.cadence, e.due_days, l.latest_start, l.last_loaded_at, e.expected_start,
        CASE WHEN l.latest_start IS NULL THEN 'missing'
             WHEN l.latest_start < e.expected_start THEN 'late'
             ELSE 'fresh' END AS status
