@@ -8,7 +8,11 @@ are read from the sample's files (``DXSTATS_PORTAL_SOURCE=files``). The pool ``d
 so the executor's parallelism is the limit. Prints the run's wall time (start to end, from the REST API) and
 each mapped instance's start and duration. Not a test: run it by hand on a quiet machine.
 
-    PYTHONPATH=plugins .venv/bin/python bench/fanout.py [--parallelism 1 2] [--admin-url postgresql://...]
+``--provinces N`` makes it a national deployment of N provinces (``DXSTATS_PROVINCES`` 82, 83, ...), each
+with a copy of the sample's months in its own landing folder: the run then maps over N x 6 (province, month).
+
+    PYTHONPATH=plugins .venv/bin/python bench/fanout.py [--parallelism 1 2] [--provinces 1]
+        [--admin-url postgresql://...]
 """
 
 from __future__ import annotations
@@ -31,8 +35,22 @@ RUN = {"dag_run_id": "bench__2022-06", "logical_date": "2022-06-01T00:00:00+07:0
        "run_after": "2022-07-01T00:00:00+07:00", "conf": {"backfill_from": MONTHS[0]}}
 
 
-def one_backfill(admin_url: str, parallelism: int) -> dict[str, Any]:
-    """Start an Airflow with this parallelism, run the six-month backfill, return its timings."""
+def province_landing(scratch: Path, provinces: list[str]) -> Path:
+    """A landing folder with the sample's six portal months for each province (``<landing>/<province>/portal/``)."""
+    import shutil
+
+    from dxstats.settings import PROJECT_ROOT
+
+    sample = PROJECT_ROOT / "data" / "sample" / "landing" / "portal"
+    landing = scratch / "landing"
+    for province in provinces:
+        for month in sorted(p.name for p in sample.iterdir() if MONTHS[0] <= p.name <= MONTHS[1]):
+            shutil.copytree(sample / month, landing / province / "portal" / month)
+    return landing
+
+
+def one_backfill(admin_url: str, parallelism: int, provinces: int = 1) -> dict[str, Any]:
+    """Start an Airflow with this parallelism, run the six-month backfill (of each province), return its timings."""
     from mail import free_port
     from test_scheduler import AirflowStack, airflow_env, fresh_databases, wait_for_run, wait_until_ready, when
 
@@ -45,9 +63,12 @@ def one_backfill(admin_url: str, parallelism: int) -> dict[str, Any]:
         home.mkdir()
         api_port, log_port, password = free_port(), free_port(), secrets.token_urlsafe(16)
         (home / "simple_auth_manager_passwords.json.generated").write_text(json.dumps({"admin": password}))
-        env = airflow_env(home, dbs, api_port, log_port, Path(scratch) / "outbox",
-                          PROJECT_ROOT / "data" / "sample" / "landing", "http://127.0.0.1:9")
-        env.update(AIRFLOW__CORE__PARALLELISM=str(parallelism), DXSTATS_PORTAL_SOURCE="files")
+        codes = [str(82 + i) for i in range(provinces)]
+        landing = (province_landing(Path(scratch), codes) if provinces > 1
+                   else PROJECT_ROOT / "data" / "sample" / "landing")
+        env = airflow_env(home, dbs, api_port, log_port, Path(scratch) / "outbox", landing, "http://127.0.0.1:9")
+        env.update(AIRFLOW__CORE__PARALLELISM=str(parallelism), DXSTATS_PORTAL_SOURCE="files",
+                   DXSTATS_PROVINCES=",".join(codes))
         stack = AirflowStack(home, env, f"http://127.0.0.1:{api_port}", password)
         stack.session.trust_env = False
         try:
@@ -74,12 +95,13 @@ def one_backfill(admin_url: str, parallelism: int) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parallelism", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--provinces", type=int, default=1, help="provinces, each with the sample's months")
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="a PostgreSQL login that may create and drop databases")
     args = parser.parse_args()
     for parallelism in args.parallelism:
         clock = time.perf_counter()
-        result = one_backfill(args.admin_url, parallelism)
+        result = one_backfill(args.admin_url, parallelism, args.provinces)
         print(f"\nparallelism {parallelism}: run {result['state']} in {result['wall']:.1f} s "
               f"(bench {time.perf_counter() - clock:.0f} s with start-up)")
         for label, (offset, seconds, state) in sorted(result["tasks"].items(), key=lambda item: item[1][0]):
