@@ -266,23 +266,47 @@ def _check_encoding(path: Path, codec: str) -> None:
 
 
 def _valid_utf8(path: Path) -> bool:
-    carry = b""
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            # Checked up to the block's last newline, which never falls inside a character.
-            data = carry + block
-            cut = data.rfind(b"\n") + 1
-            if not _is_utf8(data[:cut]):
+    """Whether the whole file is UTF-8, checked by Arrow's validator a block at a time.
+
+    The blocks are read into one reused buffer and handed to Arrow without a copy; a character cut
+    by a block's end is carried to the front of the buffer for the next block.
+    """
+    buffer = bytearray(_UTF8_BLOCK)
+    view = memoryview(buffer)
+    kept = 0  # bytes carried over from the previous block
+    with open(path, "rb", buffering=0) as handle:
+        while got := handle.readinto(view[kept:]):
+            end = kept + got
+            cut = _character_boundary(buffer, end)
+            if not _is_utf8(view[:cut]):
                 return False
-            carry = data[cut:]
-    return _is_utf8(carry)
+            buffer[:end - cut] = bytes(view[cut:end])
+            kept = end - cut
+    return _is_utf8(view[:kept])
 
 
-def _is_utf8(data: bytes) -> bool:
+_UTF8_BLOCK = 1 << 22
+
+
+def _character_boundary(data: bytearray, end: int) -> int:
+    """Where the last character that may be cut off by ``end`` starts (``end`` when none may be).
+
+    A UTF-8 character is at most 4 bytes: a lead byte then continuation bytes (``10xxxxxx``), so
+    the boundary is at most 3 bytes back. Bytes that are not UTF-8 at all fail either side of it.
+    """
+    cut = end
+    while cut > max(end - 3, 0) and data[cut - 1] & 0xC0 == 0x80:
+        cut -= 1
+    return cut - 1 if cut > 0 and data[cut - 1] >= 0xC0 else cut
+
+
+def _is_utf8(data: memoryview) -> bool:
     import pyarrow as pa
 
+    text = pa.py_buffer(data)
+    offsets = pa.array([0, text.size], pa.int64()).buffers()[1]
     try:
-        pa.array([data], pa.binary()).cast(pa.string())
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, text]).cast(pa.large_string())
     except pa.ArrowInvalid:
         return False
     return True
