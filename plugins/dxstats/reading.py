@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dxstats.contracts import Contract, normalise_header
 from dxstats.errors import SourceFileError
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 ROW = "source_row"
 SUPPORTED = (".csv", ".xlsx")
+T = TypeVar("T")
 
 
 @dataclass
@@ -131,7 +132,7 @@ class _CsvStream(TableStream):
     width: int = 0
 
     def chunks(self, rows: int) -> Iterator[RawTable]:
-        return _read_ahead(self._parsed(rows))
+        return read_ahead(self._parsed(rows))
 
     def _parsed(self, rows: int) -> Iterator[RawTable]:
         import pyarrow as pa
@@ -180,7 +181,7 @@ class _CsvStream(TableStream):
         return _finish(self.path, frame, self.contract, self.dropped_columns, self.header_row)
 
 
-def _read_ahead(chunks: Iterator[RawTable]) -> Iterator[RawTable]:
+def read_ahead(chunks: Iterator[T]) -> Iterator[T]:
     """The chunks, each read by a worker thread while the caller types and validates the one before.
 
     Arrow parses and converts without holding the GIL, so the next chunk is read on the other core
@@ -209,7 +210,7 @@ def _read_ahead(chunks: Iterator[RawTable]) -> Iterator[RawTable]:
         worker.join()
 
 
-def _read_into(chunks: Iterator[RawTable], waiting: Any, stop: Any) -> None:
+def _read_into(chunks: Iterator[Any], waiting: Any, stop: Any) -> None:
     """The read-ahead worker: each chunk, then ``end`` (or the error met), unless told to stop."""
     try:
         for chunk in chunks:
