@@ -164,7 +164,7 @@ def test_keys_whose_hashes_collide_are_not_rejected(monkeypatch):
 
     from dxstats import load
 
-    monkeypatch.setattr(pd.util, "hash_array", lambda values: np.zeros(len(values), dtype="uint64"))
+    monkeypatch.setattr(load, "_hash_keys", lambda keys: np.zeros(len(keys), dtype="uint64"))
     counter = load._KeyCounter("filing_id", None)
     batch = load.FileBatch("b1", Path("a.csv"), "0" * 64, 4, None)
     counter.add(batch, pd.DataFrame({"filing_id": ["x", "y", "z", "x"], "source_row": [2, 3, 4, 5]}))

@@ -19,7 +19,7 @@ from dxstats.errors import BatchRejected, SourceFileError
 from dxstats.load import FileBatch, Target, load_period, record_batches
 from dxstats.normalise import normalise
 from dxstats.periods import Month
-from dxstats.reading import ROW, SUPPORTED, open_table
+from dxstats.reading import ROW, SUPPORTED, open_table, read_ahead
 from dxstats.sources import Period, Source, portal
 from dxstats.validate import validate
 from dxstats.warehouse import Warehouse
@@ -148,7 +148,15 @@ def _open(source: Source, path: Path, sha256: str) -> FileBatch:
 
 
 def _chunks(source: Source, period: Period, batch: FileBatch) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-    """The file's rows a chunk at a time, typed: (rows that passed typing, what typing rejected)."""
+    """The file's rows a chunk at a time, typed: (rows that passed typing, what typing rejected).
+
+    A worker thread reads and types the next chunk while the caller validates and loads this one:
+    Arrow's parsing and typing kernels run without the GIL, on the core PostgreSQL leaves free.
+    """
+    return read_ahead(_typed(source, period, batch))
+
+
+def _typed(source: Source, period: Period, batch: FileBatch) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     layout = source.layout(batch.path)
     for raw in batch.stream.chunks(settings.chunk_rows()):
         clock = time.perf_counter()

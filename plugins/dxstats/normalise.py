@@ -84,11 +84,41 @@ def _text(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     import pyarrow.compute as pc
 
     raw = pa.array(text, type=pa.string())
-    bad = pc.match_substring_regex(raw, r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+    if _may_have_control_characters(raw):
+        bad = pc.match_substring_regex(raw, _CONTROL)
+    else:
+        bad = pa.repeat(False, len(raw))
     if column.max_length:
         bad = pc.or_(bad, pc.greater(pc.utf8_length(raw), column.max_length))
     values = text.astype("string").mask(text == "")
     return values, pd.Series(bad.to_numpy(zero_copy_only=False), index=text.index).fillna(False).astype(bool)
+
+
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+
+
+def _may_have_control_characters(raw: Any) -> bool:
+    """Whether any byte of the values is below 0x20; when none is, no value can match :data:`_CONTROL`.
+
+    In UTF-8 a byte below 0x80 is always that ASCII character, so a scan of the values' bytes
+    (a millisecond a chunk) spares the regex (15 ms a column a chunk) on the usual clean file.
+    Tabs and line breaks, which pass, also send a column to the regex: it decides.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    chunks = raw.chunks if isinstance(raw, pa.ChunkedArray) else [raw]
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True  # another layout: the regex decides
+        _, offsets, data = chunk.buffers()
+        if data is None or not len(chunk):
+            continue
+        width = 8 if pa.types.is_large_string(chunk.type) else 4
+        bounds = np.frombuffer(offsets, dtype=f"int{width * 8}", count=len(chunk) + 1, offset=chunk.offset * width)
+        if (np.frombuffer(data, dtype=np.uint8)[bounds[0]:bounds[-1]] < 0x20).any():
+            return True
+    return False
 
 
 def _timestamp(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dxstats.contracts import Contract, normalise_header
 from dxstats.errors import SourceFileError
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 ROW = "source_row"
 SUPPORTED = (".csv", ".xlsx")
+T = TypeVar("T")
 
 
 @dataclass
@@ -131,6 +132,9 @@ class _CsvStream(TableStream):
     width: int = 0
 
     def chunks(self, rows: int) -> Iterator[RawTable]:
+        return read_ahead(self._parsed(rows))
+
+    def _parsed(self, rows: int) -> Iterator[RawTable]:
         import pyarrow as pa
 
         pending = None  # parsed rows not yet handed on (Arrow slices share the parsed buffers: no copies)
@@ -175,6 +179,60 @@ class _CsvStream(TableStream):
         first = self.header_row + 1 + before
         frame[ROW] = range(first, first + len(frame))
         return _finish(self.path, frame, self.contract, self.dropped_columns, self.header_row)
+
+
+def read_ahead(chunks: Iterator[T]) -> Iterator[T]:
+    """The chunks, each read by a worker thread while the caller types and validates the one before.
+
+    Arrow parses and converts without holding the GIL, so the next chunk is read on the other core
+    (0.3-0.4 s of a million rows that the main thread no longer waits for). One chunk waits read,
+    so memory holds one chunk more. The reader's error (a misshapen row) is raised here, after the
+    chunks before it; closing the generator early stops the worker.
+    """
+    import queue
+    import threading
+
+    waiting: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    worker = threading.Thread(target=_read_into, args=(chunks, waiting, stop), name="dxstats-csv-read-ahead",
+                              daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = waiting.get()
+            if kind == "error":
+                raise item
+            if kind == "end":
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _read_into(chunks: Iterator[Any], waiting: Any, stop: Any) -> None:
+    """The read-ahead worker: each chunk, then ``end`` (or the error met), unless told to stop."""
+    try:
+        for chunk in chunks:
+            if not _offer(waiting, stop, ("chunk", chunk)):
+                return
+    except BaseException as exc:  # re-raised in the reading thread
+        _offer(waiting, stop, ("error", exc))
+        return
+    _offer(waiting, stop, ("end", None))
+
+
+def _offer(waiting: Any, stop: Any, item: tuple[str, Any]) -> bool:
+    """Queue ``item`` once there is room; False if the reader was closed meanwhile."""
+    import queue
+
+    while not stop.is_set():
+        try:
+            waiting.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 
 def map_header(path: Path, header: list[str], contract: Contract,
@@ -266,23 +324,77 @@ def _check_encoding(path: Path, codec: str) -> None:
 
 
 def _valid_utf8(path: Path) -> bool:
-    carry = b""
+    """Whether the whole file is UTF-8: a large file's two halves are checked at once, one per core.
+
+    Arrow validates without holding the GIL, so a second thread halves the wait before the load
+    starts. The halves meet just after a newline, a byte that is never part of another character,
+    so the file is valid exactly when both halves are.
+    """
+    size = path.stat().st_size
+    middle = _newline_after(path, size // 2) if size >= 2 * _UTF8_BLOCK else None
+    if middle is None:
+        return _valid_utf8_range(path, 0, size)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxstats-utf8") as pool:
+        second = pool.submit(_valid_utf8_range, path, middle, size)
+        first = _valid_utf8_range(path, 0, middle)
+        return second.result() and first
+
+
+def _newline_after(path: Path, offset: int) -> int | None:
+    """The position just after the first newline at or after ``offset`` (within 1 MiB), or None."""
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            # Checked up to the block's last newline, which never falls inside a character.
-            data = carry + block
-            cut = data.rfind(b"\n") + 1
-            if not _is_utf8(data[:cut]):
+        handle.seek(offset)
+        found = handle.read(1 << 20).find(b"\n")
+    return None if found < 0 else offset + found + 1
+
+
+def _valid_utf8_range(path: Path, start: int, stop: int) -> bool:
+    """Whether bytes ``start`` to ``stop`` of the file are UTF-8, checked by Arrow a block at a time.
+
+    The blocks are read into one reused buffer and handed to Arrow without a copy; a character cut
+    by a block's end is carried to the front of the buffer for the next block.
+    """
+    buffer = bytearray(_UTF8_BLOCK)
+    view = memoryview(buffer)
+    kept = 0  # bytes carried over from the previous block
+    with open(path, "rb", buffering=0) as handle:
+        handle.seek(start)
+        left = stop - start
+        while left and (got := handle.readinto(view[kept:kept + min(len(buffer) - kept, left)])):
+            left -= got
+            end = kept + got
+            cut = _character_boundary(buffer, end)
+            if not _is_utf8(view[:cut]):
                 return False
-            carry = data[cut:]
-    return _is_utf8(carry)
+            buffer[:end - cut] = bytes(view[cut:end])
+            kept = end - cut
+    return _is_utf8(view[:kept])
 
 
-def _is_utf8(data: bytes) -> bool:
+_UTF8_BLOCK = 1 << 22
+
+
+def _character_boundary(data: bytearray, end: int) -> int:
+    """Where the last character that may be cut off by ``end`` starts (``end`` when none may be).
+
+    A UTF-8 character is at most 4 bytes: a lead byte then continuation bytes (``10xxxxxx``), so
+    the boundary is at most 3 bytes back. Bytes that are not UTF-8 at all fail either side of it.
+    """
+    cut = end
+    while cut > max(end - 3, 0) and data[cut - 1] & 0xC0 == 0x80:
+        cut -= 1
+    return cut - 1 if cut > 0 and data[cut - 1] >= 0xC0 else cut
+
+
+def _is_utf8(data: memoryview) -> bool:
     import pyarrow as pa
 
+    text = pa.py_buffer(data)
+    offsets = pa.array([0, text.size], pa.int64()).buffers()[1]
     try:
-        pa.array([data], pa.binary()).cast(pa.string())
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, text]).cast(pa.large_string())
     except pa.ArrowInvalid:
         return False
     return True

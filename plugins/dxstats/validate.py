@@ -378,8 +378,9 @@ class _Combinations:
         """Each combination of the block as a memo key; values carry their type, so 1, 1.0 and True differ."""
         if columns not in self._keys:
             block = self._block(columns)
-            self._keys[columns] = [tuple((type(v), v) for v in values)
-                                   for values in zip(*(block[c] for c in columns), strict=True)]
+            # Column by column, then zipped: one tuple per combination, without a generator per row.
+            typed = [[(type(v), v) for v in block[c].tolist()] for c in columns]
+            self._keys[columns] = list(zip(*typed, strict=True))
         return self._keys[columns]
 
     def with_value_sets_narrowed(self, value_sets: dict[int, list[Any]], frame: pd.DataFrame,
