@@ -180,6 +180,7 @@ class Warehouse:
         staging = self.stage_period(conn, piece)
         for frame in frames:
             self.append(conn, staging, frame)
+        self.analyse(conn, staging)
         self.key_staged(conn, piece, staging)
         self.swap_period(conn, piece, staging)
 
@@ -240,7 +241,8 @@ class Warehouse:
             key_staged_partition(conn, piece, staging)
 
     def swap_period(self, conn: Connection, piece: Slice, staging: str) -> None:
-        """Replace the slice's rows with the staged ones (keyed by :meth:`key_staged`), and drop the staging table.
+        """Replace the slice's rows with the staged ones (analysed, and keyed by :meth:`key_staged`), and drop the
+        staging table.
 
         On PostgreSQL the large fact tables are partitioned by period and province: the staged
         slice is exchanged for its old leaf (:mod:`dxstats.partitions`). Elsewhere the slice is
