@@ -87,7 +87,7 @@ def ingest(source: Source, period: Period, run_id: str, warehouse: Warehouse | N
     province = province or _only_province()
     files = period_files(source.name, period, landing or settings.province_landing(province))
     files = source.select_files(files) if source.select_files else files
-    hashes = {p: file_sha256(p) for p in files}
+    hashes, batches = _hash_and_open(source, files)
     target = Target(source.name, source.table, source.period_column, source.key, source.stored_columns,
                     str(period), period.start, province)
     if not force and _unchanged(warehouse, target, hashes):
@@ -95,7 +95,6 @@ def ingest(source: Source, period: Period, run_id: str, warehouse: Warehouse | N
                  period, province)
         return IngestResult(target.source, target.period, province, "unchanged", [p.name for p in files], 0, 0, 0)
     parameters = source.parameters(warehouse, period) if source.parameters else {}
-    batches = [_open(source, path, hashes[path]) for path in files]
     clock = time.perf_counter()
     try:
         if any(b.status == "rejected" for b in batches):
@@ -134,10 +133,24 @@ def _only_province() -> str:
     return provinces[0]
 
 
-def _open(source: Source, path: Path, sha256: str) -> FileBatch:
+def _hash_and_open(source: Source, files: list[Path]) -> tuple[dict[Path, str], list[FileBatch]]:
+    """Each file's SHA-256 (is it unchanged?) and its batch, opened: both read the whole file, so the digests
+    are computed by a worker thread (hashlib lets go of the GIL) while the files are opened and checked here.
+    An unchanged period's opened files are simply dropped."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxstats-sha256") as pool:
+        digests = pool.map(file_sha256, files)
+        batches = [_open(source, path) for path in files]
+        hashes = dict(zip(files, digests, strict=True))
+    for batch in batches:
+        batch.sha256 = hashes[batch.path]
+    return hashes, batches
+
+
+def _open(source: Source, path: Path) -> FileBatch:
     """Open one file (type, encoding, header checked); a structural problem marks it rejected instead of raising."""
-    batch = FileBatch(batch_id=str(uuid.uuid4()), path=path, sha256=sha256, rows_read=0,
-                      started_at=datetime.now())
+    batch = FileBatch(batch_id=str(uuid.uuid4()), path=path, sha256="", rows_read=0, started_at=datetime.now())
     try:
         layout = source.layout(path)
         batch.stream = open_table(path, layout.contract, encoding=layout.encoding, delimiter=layout.delimiter,
