@@ -200,6 +200,8 @@ class QueryClock:
 def _query_name(sql: str) -> str:
     """The mart or report query a statement is: the view it selects from, else its first line (comments aside)."""
     sql = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    if "WITH periods AS (" in sql:  # the filing mart's own body, bound to one half-year (dxstats.indicators)
+        return "mart.filing_indicators"
     for word in ("mart.filing_indicators", "mart.institutional_indicators", "mart.infrastructure_indicators",
                  "mart.telecom_indicators", "core.fact_target", "rejected_rows", "half_year_batches",
                  "fact_portal_summary"):
