@@ -38,13 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     rerun.add_argument("--backfill-from", metavar="PERIOD",
                        help="one run that also loads every period from PERIOD through the run's own "
                             "(YYYY-MM, or YYYY-Hn: on a monthly DAG its first month)")
+    rerun.add_argument("--province", action="append", metavar="CODE",
+                       help="load only this province of DXSTATS_PROVINCES (GSO code; repeat for several)")
     rejected = commands.add_parser("rejections", help="list a period's rejected rows and validation pages")
     rejected.add_argument("source", help="portal, portal_summary, telecom, ke_hoach_bcd, ...")
     rejected.add_argument("period", help="the period's folder name: YYYY-MM, YYYY-Hn or YYYY")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "rerun":
-        return rerun_period(args.dag_id, args.period, force=args.force, backfill_from=args.backfill_from)
+        return rerun_period(args.dag_id, args.period, force=args.force, backfill_from=args.backfill_from,
+                            provinces=args.province)
     if args.command == "rejections":
         return show_rejections(args.source, args.period)
     return run_half_year(HalfYear.parse(args.period))
@@ -68,10 +71,12 @@ def show_rejections(source: str, period: str) -> int:
     return 0
 
 
-def rerun_period(dag_id: str, period: str, *, force: bool = False, backfill_from: str | None = None) -> int:
+def rerun_period(dag_id: str, period: str, *, force: bool = False, backfill_from: str | None = None,
+                 provinces: list[str] | None = None) -> int:
     """One real run of ``dag_id`` for ``period`` (``YYYY-MM`` or ``YYYY-Hn``); 0 when it succeeded.
 
-    With ``backfill_from`` the one run maps its ingest over every period from there through ``period``.
+    With ``backfill_from`` the one run maps its ingest over every period from there through ``period``;
+    with ``provinces``, over those provinces only (a national deployment reloading one).
     """
     from dxstats.periods import Month
 
@@ -79,7 +84,7 @@ def rerun_period(dag_id: str, period: str, *, force: bool = False, backfill_from
     migrate_metadata()
     from dxstats import runner
 
-    conf = {"force": force, "backfill_from": backfill_from}
+    conf = {"force": force, "backfill_from": backfill_from, "provinces": provinces}
     if dag_id == "semiannual_report":
         run = runner.run_dag(dag_id, datetime(2100, 1, 1), {"half_year": period, "languages": ["vi", "en"]})
     elif "H" in period:
