@@ -16,6 +16,7 @@ of different slices stage, check and key side by side, and only their short last
 Counts come from the warehouse: rows read = rows loaded + rows rejected, or the load rolls back.
 A source's SQL for the steps is found by name under ``include/sql/<source>/``.
 """
+
 from __future__ import annotations
 
 import contextlib
