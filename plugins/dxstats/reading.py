@@ -164,6 +164,9 @@ class _CsvStream(TableStream):
             convert_options=pacsv.ConvertOptions(
                 include_columns=wanted, column_types={n: pa.string() for n in wanted},
                 strings_can_be_null=False, quoted_strings_can_be_null=False,
+                # open_table validated the whole file as UTF-8 (Arrow transcodes other encodings to
+                # UTF-8 itself): checking each parsed value again cost CPU the validating thread wants.
+                check_utf8=False,
             ),
         )
 
