@@ -10,7 +10,10 @@ the same file, COPY into an unlogged table, with peak memory under 1.5 GiB. Run 
 
 It generates the month with the sample generator (same layout as a real export, personal
 columns included), loads the sample reference, then times each side in its own child
-process so each peak RSS is its own. It prints the figures; it asserts nothing.
+process so each peak RSS is its own. It prints the figures; it asserts nothing. Beside each
+side's wall time it prints the CPU it used, in its own process and in the PostgreSQL server's
+processes (all of this machine's, read from /proc: run it on a quiet machine), and the least wall
+time the ingest's CPU allows on this machine's cores: how far the load is from being CPU-bound.
 ``--data DIR`` keeps the generated file there and reuses it next time (10M rows take minutes
 to generate); ``--profile`` writes a pyinstrument profile of the ingest side (text, or HTML for
 a ``.html`` path); ``--debug`` prints the ingest's own log of its stages.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -37,6 +41,32 @@ def _peak_mib() -> float:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
+def _postgres_cpu() -> float:
+    """CPU-seconds used so far by every PostgreSQL server process on this machine (backends and helpers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+        if name.startswith("postgres"):
+            total += int(rest[11]) + int(rest[12])  # utime, stime
+    return total / ticks
+
+
+def _cpu() -> tuple[float, float]:
+    """(this process's CPU-seconds, the PostgreSQL server's), to tell a side's own work from the server's."""
+    times = os.times()
+    return times.user + times.system, _postgres_cpu()
+
+
+def _spent(before: tuple[float, float]) -> tuple[float, float]:
+    own, server = _cpu()
+    return own - before[0], server - before[1]
+
+
 def copy_side(path: Path, pg: str) -> dict:
     """COPY the raw file, every column as text, into an unlogged table."""
     import psycopg
@@ -47,15 +77,15 @@ def copy_side(path: Path, pg: str) -> dict:
     with psycopg.connect(pg, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_copy")
         conn.execute(f"CREATE UNLOGGED TABLE bench_copy ({columns})")
-        started = time.perf_counter()
+        cpu, started = _cpu(), time.perf_counter()
         with conn.cursor() as cur, cur.copy("COPY bench_copy FROM STDIN (FORMAT csv, HEADER true)") as copy, \
                 open(path, "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 copy.write(block)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, _spent(cpu)
         rows = conn.execute("SELECT COUNT(*) FROM bench_copy").fetchone()[0]
         conn.execute("DROP TABLE bench_copy")
-    return {"seconds": seconds, "rows": rows, "peak_mib": _peak_mib()}
+    return {"seconds": seconds, "rows": rows, "peak_mib": _peak_mib(), "cpu": cpu}
 
 
 def ingest_side(landing: Path, pg: str, profile: str = "", debug: str = "") -> dict:
@@ -77,14 +107,14 @@ def ingest_side(landing: Path, pg: str, profile: str = "", debug: str = "") -> d
         for name in ("dxstats.load", "dxstats.ingest", "dxstats.partitions", "dxstats.warehouse"):
             logging.getLogger(name).setLevel(logging.DEBUG)
     profiler = _profiler() if profile else None
-    started = time.perf_counter()
+    cpu, started = _cpu(), time.perf_counter()
     result = ingest_portal_month(Month(2022, 1), "bench", warehouse, landing)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _spent(cpu)
     if profiler:
         _write_profile(profiler, Path(profile))
     warehouse.close()
     return {"seconds": seconds, "rows": result.rows_loaded + result.rows_rejected, "peak_mib": _peak_mib(),
-            "loaded": result.rows_loaded, "rejected": result.rows_rejected}
+            "loaded": result.rows_loaded, "rejected": result.rows_rejected, "cpu": cpu}
 
 
 def _profiler():
@@ -101,6 +131,10 @@ def _write_profile(profiler, path: Path) -> None:
     text = profiler.output_html() if path.suffix == ".html" else profiler.output_text(unicode=True, show_all=False)
     path.write_text(text, encoding="utf-8")
     print(f"profile written to {path}", file=sys.stderr)
+
+
+def _cpu_text(cpu: list[float]) -> str:
+    return f"CPU {cpu[0]:.2f} s in the client + {cpu[1]:.2f} s in PostgreSQL"
 
 
 def _child(side: str, *args: str) -> dict:
@@ -155,12 +189,15 @@ def main() -> int:
         ingest = _child("ingest", str(landing), database, args.profile, "debug" if args.debug else "")
     ratio = (ingest["rows"] / ingest["seconds"]) / (copy["rows"] / copy["seconds"])
     print(f"COPY into an unlogged table: {copy['rows']:,} rows in {copy['seconds']:.2f} s "
-          f"= {copy['rows'] / copy['seconds']:,.0f} rows/s, peak {copy['peak_mib']:,.0f} MiB")
+          f"= {copy['rows'] / copy['seconds']:,.0f} rows/s, peak {copy['peak_mib']:,.0f} MiB, {_cpu_text(copy['cpu'])}")
     print(f"dxstats ingest (parse + validate + load): {ingest['rows']:,} rows in {ingest['seconds']:.2f} s "
           f"= {ingest['rows'] / ingest['seconds']:,.0f} rows/s, peak {ingest['peak_mib']:,.0f} MiB "
-          f"({ingest['loaded']:,} loaded, {ingest['rejected']:,} rejected)")
+          f"({ingest['loaded']:,} loaded, {ingest['rejected']:,} rejected), {_cpu_text(ingest['cpu'])}")
     goal = 0.5 if args.rows <= 1_000_000 else 0.33  # the scale issue: half of COPY at 1M rows, a third at 10M
     print(f"ingest / COPY throughput: {ratio:.2f} (goal >= {goal}); peak memory goal < 1536 MiB")
+    cores, total = os.cpu_count() or 1, sum(ingest["cpu"])
+    print(f"the ingest's CPU ({total:.2f} s, client and server) spread over {cores} cores would take at least "
+          f"{total / cores:.2f} s: {ingest['seconds'] / (total / cores):.2f} times that was taken")
     return 0
 
 
