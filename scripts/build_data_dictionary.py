@@ -7,7 +7,7 @@ columns and types comes from a fresh DuckDB warehouse built by the project's own
 words come from the SQL itself:
 
 - a table's or view's description is the comment block directly above its ``CREATE TABLE`` /
-  ``CREATE OR REPLACE VIEW`` (``*.<dialect>.sql`` variants are skipped: they repeat the common file);
+  ``CREATE OR REPLACE VIEW`` (a ``*.<dialect>.sql`` variant is read only where no common file exists);
 - a table column's description is the trailing ``-- comment`` on its line in the ``CREATE TABLE``
   (a comment ending in ``...`` continues on the next column's comment, which starts with ``...``), or,
   for a column added by ``ALTER TABLE ... ADD COLUMN``, that line's comment or the block above it;

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dxstats.slices import Slice
-from dxstats.warehouse import Warehouse
+from dxstats.warehouse import Warehouse, statements
 
 COLUMNS_SQL = """
 SELECT column_name, data_type, is_nullable FROM information_schema.columns
@@ -20,14 +20,41 @@ def test_engine_variants_apply_to_their_engine_only(warehouse):
     names = [p.name for p in warehouse._ddl_files()]
     assert names[0] == "00_schemas.sql"
     assert "filing_indicators.sql" in names
-    expected = "30_portal.postgresql.sql" if warehouse.dialect == "postgresql" else "30_portal.sql"
-    assert expected in names
-    assert {"30_portal.sql", "30_portal.postgresql.sql"} - {expected} & set(names) == set()
+    assert "30_portal.sql" in names
+    assert ("90_grants.postgresql.sql" in names) == (warehouse.dialect == "postgresql")
+
+
+def test_engine_clauses_are_sql_to_their_engine_and_left_out_elsewhere(tmp_path):
+    path = tmp_path / "t.sql"
+    path.write_text("-- a table\nCREATE TABLE t (\n    a VARCHAR(3) /*postgresql: COLLATE \"C\"*/ NOT NULL\n)"
+                    " /*postgresql: PARTITION BY LIST (a)*/;\nSELECT 1 /*duckdb:+ 1*/;\n", encoding="utf-8")
+    assert statements(path, "postgresql") == [
+        '-- a table\nCREATE TABLE t (\n    a VARCHAR(3) COLLATE "C" NOT NULL\n) PARTITION BY LIST (a)', "SELECT 1"]
+    assert statements(path, "duckdb") == ["-- a table\nCREATE TABLE t (\n    a VARCHAR(3)  NOT NULL\n)", "SELECT 1 + 1"]
+
+
+@pytest.mark.postgres
+def test_postgresql_partitions_the_monthly_facts_declared_once(pg_url):
+    """The common DDL's PostgreSQL clauses: monthly facts partitioned by month, filing ids in byte order."""
+    warehouse = Warehouse(pg_url)
+    try:
+        warehouse.create_schema()
+        kinds = dict(warehouse.frame(
+            "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'core' AND c.relname IN ('fact_filing', 'fact_portal_summary', "
+            "'fact_telecom_coverage')").itertuples(index=False))
+        collation = warehouse.frame(
+            "SELECT collation_name FROM information_schema.columns WHERE table_schema = 'core' "
+            "AND table_name = 'fact_filing' AND column_name = 'filing_id'")["collation_name"].tolist()
+    finally:
+        warehouse.close()
+    assert kinds == {"fact_filing": "p", "fact_portal_summary": "p", "fact_telecom_coverage": "p"}
+    assert collation == ["C"]
 
 
 @pytest.mark.postgres
 def test_both_engines_build_the_same_fact_table(pg_url, tmp_path):
-    """The PostgreSQL variant repeats the common DDL with partitioning: the columns must not drift apart."""
+    """One DDL file, two engines: the columns, their order, nullability and kinds agree."""
     engines = [Warehouse(pg_url), Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")]
     try:
         for engine in engines:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -34,16 +35,26 @@ def sql_file(name: str, dialect: str) -> Path:
     """``include/sql/<name>.sql``, or its ``<name>.<dialect>.sql`` variant where one exists.
 
     A variant replaces the common file for its engine; a variant alone applies to its engine only.
+    A clause that only one engine has (PostgreSQL's partitioning) is written in the common file
+    as a ``/*postgresql: …*/`` comment instead (:func:`statements`), so that a table is declared once.
     """
     variant = settings.SQL_DIR / f"{name}.{dialect}.sql"
     return variant if variant.exists() else settings.SQL_DIR / f"{name}.sql"
 
 
-def statements(path: Path) -> list[str]:
-    """The SQL statements of a file, comments kept, empty ones dropped."""
+#: a clause for one engine in a common file, ``/*postgresql: PARTITION BY LIST (month)*/``: SQL to that engine,
+#: a comment to the others
+_ENGINE_CLAUSE = re.compile(r"/\*(" + "|".join(DIALECTS) + r"):(.*?)\*/", re.DOTALL)
+
+
+def statements(path: Path, dialect: str) -> list[str]:
+    """The SQL statements of a file for ``dialect``, comments kept, empty ones dropped, and its engine clauses
+    (``/*<dialect>: …*/``) made SQL: the other engines' are left out."""
     import sqlparse
 
-    return [s.strip().rstrip(";") for s in sqlparse.split(path.read_text(encoding="utf-8")) if s.strip()]
+    text = _ENGINE_CLAUSE.sub(lambda m: m.group(2).strip() if m.group(1) == dialect else "",
+                              path.read_text(encoding="utf-8"))
+    return [s.strip().rstrip(";").rstrip() for s in sqlparse.split(text) if s.strip()]
 
 
 class Warehouse:
@@ -75,12 +86,12 @@ class Warehouse:
 
     def run(self, conn: Connection, name: str, **params: Any) -> None:
         """Run every statement of ``include/sql/<name>.sql`` with bound parameters."""
-        for statement in statements(sql_file(name, self.dialect)):
+        for statement in statements(sql_file(name, self.dialect), self.dialect):
             conn.execute(_bound(statement, params), params)
 
     def query(self, conn: Connection, name: str, **params: Any) -> list[Any]:
         """Rows of the single query in ``include/sql/<name>.sql``."""
-        (statement,) = statements(sql_file(name, self.dialect))
+        (statement,) = statements(sql_file(name, self.dialect), self.dialect)
         return list(conn.execute(_bound(statement, params), params))
 
     def frame(self, sql: str, **params: Any) -> pd.DataFrame:
@@ -117,7 +128,7 @@ class Warehouse:
             self._drop_views(conn)
             for path in files:
                 log.debug("applying %s", path.relative_to(settings.SQL_DIR))
-                for statement in statements(path):
+                for statement in statements(path, self.dialect):
                     # Straight to the driver, without parameters: a "%" in DDL text is not a placeholder.
                     conn.connection.driver_connection.execute(statement)
             self.record_applied(conn, "schema", digest)
@@ -289,7 +300,7 @@ class Warehouse:
         The query returns ``batch_id, source_row, <key>``; ``files`` names each batch's file. Nothing
         comes back to Python, however many rows the query finds (a month sent again under another name).
         """
-        (query,) = statements(sql_file(name, self.dialect))
+        (query,) = statements(sql_file(name, self.dialect), self.dialect)
         listed = ", ".join(f"(:batch_{i}, :file_{i})" for i in range(len(files)))
         # The project's own SQL file and quoted identifiers; every value is bound.
         value = f"CAST(k.{_quoted(conn, key)} AS VARCHAR(200))"

@@ -2,6 +2,7 @@
 -- (plugins/dxstats/sources/portal_summary.py). summary_month is the month's first day; a month's
 -- load replaces exactly its rows. procedure_code NULL: the agency's total over its procedures.
 -- The load keeps (agency_code, procedure_code) unique within a month.
+-- On PostgreSQL the table is partitioned by month, and each month by province (plugins/dxstats/partitions.py).
 CREATE TABLE IF NOT EXISTS core.fact_portal_summary (
     summary_month          DATE         NOT NULL,
     province_code          VARCHAR(2)   NOT NULL,   -- GSO code of the province whose landing folder it came from
@@ -23,4 +24,4 @@ CREATE TABLE IF NOT EXISTS core.fact_portal_summary (
     digitised              BIGINT       NOT NULL,
     batch_id               VARCHAR(36)  NOT NULL,
     source_row             BIGINT       NOT NULL
-);
+) /*postgresql: PARTITION BY LIST (summary_month)*/;

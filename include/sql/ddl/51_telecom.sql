@@ -1,4 +1,5 @@
 -- telecom: each operator's coverage per commune and month (plugins/dxstats/sources/telecom.py).
+-- On PostgreSQL the table is partitioned by month, and each month by province (plugins/dxstats/partitions.py).
 CREATE TABLE IF NOT EXISTS core.fact_telecom_coverage (
     export_month        DATE              NOT NULL,
     province_code       VARCHAR(2)        NOT NULL,   -- GSO code of the province whose landing folder it came from
@@ -17,4 +18,4 @@ CREATE TABLE IF NOT EXISTS core.fact_telecom_coverage (
     batch_id            VARCHAR(36)       NOT NULL,
     source_row          BIGINT            NOT NULL,
     PRIMARY KEY (export_month, operator, commune_code, province_code)
-);
+) /*postgresql: PARTITION BY LIST (export_month)*/;
