@@ -16,7 +16,7 @@ from source_cases import land
 
 from dxstats.ingest import ingest
 from dxstats.periods import HalfYear
-from dxstats.report.content import build_report, input_status, score
+from dxstats.report.content import area_covered, build_report, input_status, score
 from dxstats.report.files import write_csv, write_xlsx
 from dxstats.report.model import Column, Report, Section, Table
 from dxstats.report.run import half_year_to_report
@@ -94,6 +94,23 @@ def test_missing_inputs_are_named_and_the_present_ones_counted(warehouse, landin
     assert status[("chi_tieu", "2022-H1")]["rows_rejected"] == 1
     english = build_report(warehouse, H1, "en")
     assert "17/22 departments and 11/11 district-level units" in english.sections[0].paragraphs[0]
+    assert report.subtitle == "Tỉnh Tiền Giang — số liệu tổng hợp tự động từ kho dữ liệu, lập ngày 25/07/2022"
+    assert english.subtitle.startswith("Tiền Giang province — figures compiled automatically")
+
+
+def test_the_subtitle_names_the_province_of_the_half_year_or_counts_the_provinces(warehouse):
+    """From the reference data: Tiền Giang in 2022, Đồng Tháp (which kept code 82) after the July 2025 merger,
+    and a count where the warehouse holds several provinces (a national deployment)."""
+    assert area_covered(warehouse, HalfYear(2022, 1), "vi") == "Tỉnh Tiền Giang"
+    assert area_covered(warehouse, HalfYear(2025, 2), "vi") == "Tỉnh Đồng Tháp"
+    assert area_covered(warehouse, HalfYear(2025, 2), "en") == "Đồng Tháp province"
+    assert area_covered(warehouse, HalfYear(2019, 2), "en") == "No province in the reference data for this period"
+    with warehouse.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO core.dim_unit (unit_code, unit_name, unit_level, unit_type, valid_from, verified) "
+            "VALUES ('01', 'Thành phố Hà Nội', 'province', 'Thành phố', DATE '2008-08-01', TRUE)")
+    assert area_covered(warehouse, HalfYear(2022, 1), "vi") == "2 tỉnh, thành phố"
+    assert area_covered(warehouse, HalfYear(2022, 1), "en") == "2 provinces and cities"
 
 
 def test_the_score_is_the_weighted_mean_of_the_rates_it_has():

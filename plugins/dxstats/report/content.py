@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from dxstats.periods import HalfYear, Month
 from dxstats.report.formatting import format_number, format_value, ratio
-from dxstats.report.labels import text
+from dxstats.report.labels import PROVINCE_KINDS_EN, text
 from dxstats.report.model import Chart, Column, Report, Section, Table
 from dxstats.settings import SQL_DIR
 
@@ -88,8 +88,21 @@ def build_report(warehouse: Warehouse, half: HalfYear, language: str = "vi", *,
         _quality(warehouse, half, generated, language),
         Section(text("s_annex", language), (_annex(language),)),
     )
-    return Report(str(half), language, text("title", language, period=period),
-                  text("subtitle", language, date=generated.strftime("%d/%m/%Y")), sections, generated.date())
+    subtitle = text("subtitle", language, area=area_covered(warehouse, half, language),
+                    date=generated.strftime("%d/%m/%Y"))
+    return Report(str(half), language, text("title", language, period=period), subtitle, sections, generated.date())
+
+
+def area_covered(warehouse: Warehouse, half: HalfYear, language: str) -> str:
+    """Whom the report covers, from the reference data: the province by name, or how many (a national warehouse)."""
+    provinces = warehouse.frame(_sql("provinces_of_half_year"), start_day=half.start, end_day=half.end)
+    if provinces.empty:
+        return text("area_none", language)
+    if len(provinces) > 1:
+        return text("area_many", language, count=len(provinces))
+    (name, kind), = provinces[["unit_name", "unit_type"]].itertuples(index=False)
+    bare = name.removeprefix(f"{kind} ") if isinstance(kind, str) else name
+    return text("area_one", language, name=name, bare=bare, kind=PROVINCE_KINDS_EN.get(kind, "province"))
 
 
 # ---------------------------------------------------------------- sections

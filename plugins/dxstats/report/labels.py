@@ -38,7 +38,8 @@ VI: dict[str, str] = {
     "sh_change": "So với kỳ trước", "sh_targets": "Chỉ tiêu năm", "sh_inputs": "Dữ liệu đầu vào",
     "sh_rejections": "Dòng bị loại", "sh_summary": "Tóm tắt",
     "title": "Báo cáo kết quả chuyển đổi số {period}",
-    "subtitle": "Tỉnh Tiền Giang — số liệu tổng hợp tự động từ kho dữ liệu, lập ngày {date}",
+    "subtitle": "{area} — số liệu tổng hợp tự động từ kho dữ liệu, lập ngày {date}",
+    "area_one": "{name}", "area_many": "{count} tỉnh, thành phố", "area_none": "Chưa có danh mục tỉnh cho kỳ này",
     "period_h1": "6 tháng đầu năm {year}",
     "period_h2": "6 tháng cuối năm {year}",
     "s_institutional": "Thể chế, chỉ đạo điều hành",
@@ -152,7 +153,9 @@ EN: dict[str, str] = {
     "sh_change": "Change", "sh_targets": "Targets", "sh_inputs": "Inputs", "sh_rejections": "Rows rejected",
     "sh_summary": "Summary",
     "title": "Digital transformation report, {period}",
-    "subtitle": "Tiền Giang province — figures compiled automatically from the data warehouse on {date}",
+    "subtitle": "{area} — figures compiled automatically from the data warehouse on {date}",
+    "area_one": "{bare} {kind}", "area_many": "{count} provinces and cities",
+    "area_none": "No province in the reference data for this period",
     "period_h1": "first half of {year}",
     "period_h2": "second half of {year}",
     "s_institutional": "Institutions and direction",
@@ -231,6 +234,10 @@ EN: dict[str, str] = {
 }
 
 LANGUAGES = {"vi": VI, "en": EN}
+
+
+#: a province-level unit's type (``core.dim_unit.unit_type``) in English, after its bare name
+PROVINCE_KINDS_EN = {"Tỉnh": "province", "Thành phố": "city"}
 
 
 def has(key: str) -> bool:
