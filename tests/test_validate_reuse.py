@@ -124,8 +124,8 @@ def test_a_batch_holding_no_known_value_is_rejected_as_row_by_row(tmp_path, monk
 
 def test_the_value_sets_handed_to_gx_hold_only_values_of_the_batch(batches):
     first, _ = batches
-    plan = validation_plans._plan(portal.SOURCE, PARAMETERS)
-    combinations = validation_combinations._Combinations(validation_combinations._narrowed(first, plan.value_wise),
+    plan = validation_plans.plan_for(portal.SOURCE, PARAMETERS)
+    combinations = validation_combinations.Combinations(validation_combinations.narrowed(first, plan.value_wise),
                                                          plan.value_wise)
     narrowed = {e["kwargs"]["column"]: e["kwargs"]["value_set"]
                 for e in combinations.with_value_sets_narrowed(plan.value_sets, combinations.frame)
@@ -157,13 +157,13 @@ def test_a_file_validated_chunk_by_chunk_gives_what_each_chunk_gives_alone(batch
 def test_gx_judges_only_combinations_new_to_the_plan(batches, monkeypatch):
     first, second = batches
     frames = []
-    run = validate._run
+    run = validate.run_suite
 
     def counted(source, suite, frame, index_column, parameters):
         frames.append((index_column, len(frame)))
         return run(source, suite, frame, index_column, parameters)
 
-    monkeypatch.setattr(validate, "_run", counted)  # where validate() and _value_wise() look it up
+    monkeypatch.setattr(validate, "run_suite", counted)  # where validate() and _value_wise() look it up
     validation_plans._PLANS.clear()
     validate.validate(first, portal.SOURCE, PARAMETERS)
     assert [column for column, _ in frames] == [validate.ROW, validate.DISTINCT]
@@ -182,10 +182,10 @@ def test_value_wise_summaries_come_in_the_order_gx_reports_them(batches):
     """Rules judged from earlier verdicts are reported where GX would have put them."""
     first, _ = batches
     validation_plans._PLANS.clear()
-    plan = validation_plans._plan(portal.SOURCE, PARAMETERS)
-    combinations = validation_combinations._Combinations(validation_combinations._narrowed(first, plan.value_wise),
+    plan = validation_plans.plan_for(portal.SOURCE, PARAMETERS)
+    combinations = validation_combinations.Combinations(validation_combinations.narrowed(first, plan.value_wise),
                                                          plan.value_wise)
-    by_gx = validation_gx._run(portal.SOURCE, plan.suite(combinations.expectations), combinations.frame,
+    by_gx = validation_gx.run_suite(portal.SOURCE, plan.suite(combinations.expectations), combinations.frame,
                                validate.DISTINCT, PARAMETERS)
     gx_order = [(r.expectation_config.type, r.expectation_config.kwargs["column"],
                  r.expectation_config.meta["reason"]) for r in by_gx]
@@ -201,7 +201,7 @@ def test_parameters_that_differ_only_inside_a_long_array_get_their_own_plans():
     edited = codes.copy()
     edited[1500] = "9.999999"  # in the part of the array its repr leaves out
     validation_plans._PLANS.clear()
-    first = validation_plans._plan(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": codes})
-    second = validation_plans._plan(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": edited})
+    first = validation_plans.plan_for(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": codes})
+    second = validation_plans.plan_for(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": edited})
     assert first is not second
-    assert validation_plans._plan(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": codes.copy()}) is first
+    assert validation_plans.plan_for(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": codes.copy()}) is first

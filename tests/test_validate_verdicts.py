@@ -27,14 +27,14 @@ def batches(tmp_path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def judged_columns(monkeypatch) -> list[list[str]]:
     """Per value-wise GX run, the columns of the rules GX was handed."""
     runs: list[list[str]] = []
-    run = validate._run
+    run = validate.run_suite
 
     def recorded(source, suite, frame, index_column, parameters):
         if index_column == validate.DISTINCT:
             runs.append([e.column for e in suite.expectations])
         return run(source, suite, frame, index_column, parameters)
 
-    monkeypatch.setattr(validate, "_run", recorded)  # where validate() and _value_wise() look it up
+    monkeypatch.setattr(validate, "run_suite", recorded)  # where validate() and _value_wise() look it up
     return runs
 
 
@@ -64,7 +64,7 @@ def test_the_code_lists_verdicts_are_shared_between_months_and_the_months_are_no
     first, _ = batches
     validation_plans._PLANS.clear()
     validate.validate(first, portal.SOURCE, month(1))
-    january, february = validation_plans._plan(portal.SOURCE, month(1)), validation_plans._plan(portal.SOURCE, month(2))
+    january, february = (validation_plans.plan_for(portal.SOURCE, month(m)) for m in (1, 2))
     shared = {e["kwargs"]["column"] for e, a, b in zip(january.value_wise, january.verdicts, february.verdicts,
                                                         strict=True) if a is b}
     assert "received_month" not in shared
@@ -111,7 +111,7 @@ def test_verdicts_kept_per_rule_are_capped_oldest_first(batches, monkeypatch):
     expected = [fresh(first, PARAMETERS), fresh(second, PARAMETERS)]
     validation_plans._PLANS.clear()
     got = [validate.validate(frame, portal.SOURCE, PARAMETERS) for frame in (first, second, first)]
-    plan = validation_plans._plan(portal.SOURCE, PARAMETERS)
+    plan = validation_plans.plan_for(portal.SOURCE, PARAMETERS)
     assert max(len(kept.unexpected) for kept in plan.verdicts) == 4
     for outcome, wanted in zip(got, [*expected, expected[0]], strict=True):
         assert_same(outcome, wanted)  # what was dropped is judged again, the same way
@@ -119,7 +119,7 @@ def test_verdicts_kept_per_rule_are_capped_oldest_first(batches, monkeypatch):
 
 def test_the_oldest_verdicts_go_first(monkeypatch):
     monkeypatch.setattr(validation_verdicts, "_VERDICTS_KEPT", 2)
-    kept = validation_verdicts._Verdicts(("rule",))
+    kept = validation_verdicts.Verdicts(("rule",))
     kept.keep({("a",): False, ("b",): True})
     kept.keep({("c",): False})
     assert kept.unexpected == {("b",): True, ("c",): False}
@@ -135,6 +135,6 @@ def test_rules_kept_are_bounded_by_the_plans_kept(batches):
         validate.validate(first.head(3), portal.SOURCE, parameters)
     held = {id(kept) for plan in validation_plans._PLANS.values() for kept in plan.verdicts}
     assert len(validation_plans._PLANS) == validation_plans._PLANS_KEPT
-    rules = len(validation_plans._plan(portal.SOURCE, PARAMETERS).value_wise)
+    rules = len(validation_plans.plan_for(portal.SOURCE, PARAMETERS).value_wise)
     assert len(held) <= validation_plans._PLANS_KEPT * rules
 

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 from dxstats.normalise import REJECTION_COLUMNS
 from dxstats.reading import ROW
 from dxstats.settings import EXPECTATIONS_DIR
-from dxstats.validation_combinations import DISTINCT, _Combinations, _narrowed, _value_text
-from dxstats.validation_gx import _run
-from dxstats.validation_plans import _plan
+from dxstats.validation_combinations import DISTINCT, Combinations, narrowed, value_text
+from dxstats.validation_gx import run_suite
+from dxstats.validation_plans import plan_for
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from dxstats.validation_plans import _Plan
+    from dxstats.validation_plans import Plan
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +50,18 @@ def load_suite(source: str) -> dict[str, Any]:
 
 def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any]) -> ValidationOutcome:
     """Validate ``frame`` (which carries ``source_row``) against the source's suite."""
-    plan = _plan(source, parameters)
+    plan = plan_for(source, parameters)
     outcomes = []
     if plan.row_wise:
         # GX copies the frame for many metrics: hand it only the columns these rules read.
-        results = _run(source, plan.row_suite(), _narrowed(frame, plan.row_wise), ROW, parameters)
+        results = run_suite(source, plan.row_suite(), narrowed(frame, plan.row_wise), ROW, parameters)
         outcomes.append(_outcome(results, _rows))
     if plan.value_wise:
-        outcomes.append(_value_wise(source, plan, _narrowed(frame, plan.value_wise), parameters))
+        outcomes.append(_value_wise(source, plan, narrowed(frame, plan.value_wise), parameters))
     return _merged(outcomes)
 
 
-def _value_wise(source: str, plan: _Plan, rows: pd.DataFrame, parameters: dict[str, Any]) -> ValidationOutcome:
+def _value_wise(source: str, plan: Plan, rows: pd.DataFrame, parameters: dict[str, Any]) -> ValidationOutcome:
     """The value-wise rules' outcome: GX judges only what no kept verdict of the rule answers.
 
     A value-wise rule's verdict on a combination depends on nothing else in the batch, nor on
@@ -69,7 +69,7 @@ def _value_wise(source: str, plan: _Plan, rows: pd.DataFrame, parameters: dict[s
     months sharing the rule's parameters, hold for this batch. GX gets the rules with a combination
     new to them, on those combinations; when no rule has one, GX is not run.
     """
-    combinations = _Combinations(rows, plan.value_wise)
+    combinations = Combinations(rows, plan.value_wise)
     pending = combinations.pending(plan.verdicts)
     rules = [rule for rule, new in enumerate(pending) if new.any()]
     found: dict[int, list[int]] = {}  # rule -> the stacked ids GX found unexpected
@@ -77,7 +77,7 @@ def _value_wise(source: str, plan: _Plan, rows: pd.DataFrame, parameters: dict[s
     if rules:
         unseen = combinations.unseen(pending, rules)
         suite = plan.suite(combinations.with_value_sets_narrowed(plan.value_sets, unseen, rules))
-        found = _found(_run(source, suite, unseen, DISTINCT, parameters))
+        found = _found(run_suite(source, suite, unseen, DISTINCT, parameters))
     outcome = _judged_outcome(combinations, plan, found)
     combinations.remember(plan.verdicts, unseen, found)
     return outcome
@@ -95,7 +95,7 @@ def _found(results: list[Any]) -> dict[int, list[int]]:
             for res in results}
 
 
-def _judged_outcome(combinations: _Combinations, plan: _Plan, found: dict[int, list[int]]) -> ValidationOutcome:
+def _judged_outcome(combinations: Combinations, plan: Plan, found: dict[int, list[int]]) -> ValidationOutcome:
     """Summaries and rejections of the value-wise rules, in the order GX reports a suite's results."""
     import pandas as pd
 
@@ -201,7 +201,7 @@ def _rows(res: Any, reason: str) -> pd.DataFrame:
     return pd.DataFrame({
         "source_row": [int(item[ROW]) for item in listed],
         "column_name": column,
-        "value": [_value_text(item.get(column)) for item in listed],
+        "value": [value_text(item.get(column)) for item in listed],
         "reason": reason,
         "check_name": res.expectation_config.type,
     }, columns=REJECTION_COLUMNS)

@@ -19,18 +19,18 @@ from dxstats.reading import ROW
 if TYPE_CHECKING:
     import pandas as pd
 
-    from dxstats.validation_verdicts import _Verdicts
+    from dxstats.validation_verdicts import Verdicts
 
 
 DISTINCT = "_distinct"  # the id of a combination of values in the frame of distinct combinations
 
 
-def _narrowed(frame: pd.DataFrame, expectations: list[dict[str, Any]]) -> pd.DataFrame:
+def narrowed(frame: pd.DataFrame, expectations: list[dict[str, Any]]) -> pd.DataFrame:
     read = _referenced_columns(expectations)
     return frame[[c for c in frame.columns if c == ROW or c in read]]
 
 
-class _Combinations:
+class Combinations:
     """The distinct combinations of values that the value-wise rules read, and the rows behind each.
 
     One frame holds every rule's combinations, stacked; a rule's block fills only its own columns
@@ -59,7 +59,7 @@ class _Combinations:
         self.frame = stacked.where(stacked.notna(), None).assign(**{DISTINCT: np.arange(offset)})
         self._source = rows
 
-    def pending(self, verdicts: list[_Verdicts]) -> list[Any]:
+    def pending(self, verdicts: list[Verdicts]) -> list[Any]:
         """Per rule, which combinations of its block (a boolean array) it has no kept verdict on."""
         import numpy as np
 
@@ -77,7 +77,7 @@ class _Combinations:
             wanted[first:first + len(pending[rule])] |= pending[rule]
         return self.frame[wanted]
 
-    def remember(self, verdicts: list[_Verdicts], unseen: pd.DataFrame, found: dict[int, list[int]]) -> None:
+    def remember(self, verdicts: list[Verdicts], unseen: pd.DataFrame, found: dict[int, list[int]]) -> None:
         """Keep GX's verdicts for later calls: each rule GX ran judged every combination of its block in ``unseen``."""
         judged_now = unseen[DISTINCT].to_numpy()
         for rule, ids in found.items():
@@ -86,7 +86,7 @@ class _Combinations:
             mine = judged_now[(judged_now >= first) & (judged_now < first + self._sizes[columns])]
             verdicts[rule].keep({keys[i - first]: bool(i in bad) for i in mine.tolist()})
 
-    def unexpected(self, rule: int, kept: _Verdicts, found: list[int]) -> list[int]:
+    def unexpected(self, rule: int, kept: Verdicts, found: list[int]) -> list[int]:
         """The rule's unexpected combinations (numbers within its block): found now, or judged so before."""
         columns = self._columns_of[rule]
         first = self._blocks[columns][0]
@@ -157,7 +157,7 @@ class _Combinations:
         hit = self._source[bad[self._blocks[columns][1]]]
         column = expectation["kwargs"]["column"]
         return pd.DataFrame({"source_row": hit[ROW].astype("int64").to_numpy(), "column_name": column,
-                             "value": [_value_text(v) for v in hit[column]], "reason": reason,
+                             "value": [value_text(v) for v in hit[column]], "reason": reason,
                              "check_name": expectation["type"]}, columns=REJECTION_COLUMNS)
 
 
@@ -195,7 +195,7 @@ def _columns_read(kwargs: dict[str, Any]) -> set[str]:
     return names
 
 
-def _value_text(value: Any) -> str | None:
+def value_text(value: Any) -> str | None:
     import pandas as pd
 
     if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):

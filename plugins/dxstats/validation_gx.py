@@ -38,7 +38,9 @@ def _batch_definition(source: str) -> Any:
     return asset.add_batch_definition_whole_dataframe(f"{source}_batch")
 
 
-def _run(source: str, suite: Any, frame: pd.DataFrame, index_column: str, parameters: dict[str, Any]) -> list[Any]:
+def run_suite(source: str, suite: Any, frame: pd.DataFrame, index_column: str, parameters: dict[str, Any]) -> list[Any]:
+    """GX's result per expectation of ``suite`` on ``frame``: COMPLETE, so that each names its unexpected rows
+    by ``index_column`` (a file row, or a combination's id) and they can be rejected one by one."""
     batch = _batch_definition(source).get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(
         suite,

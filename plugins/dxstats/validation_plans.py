@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dxstats.settings import EXPECTATIONS_DIR
-from dxstats.validation_verdicts import _Verdicts
+from dxstats.validation_verdicts import Verdicts
 
 # Rules whose verdict on a row follows from the values of the columns they read, a null passing;
 # with ``mostly`` a verdict counts rows, so such a rule runs on every row instead.
@@ -33,7 +33,7 @@ def _is_value_wise(expectation: dict[str, Any]) -> bool:
 
 
 @dataclass
-class _Plan:
+class Plan:
     """A source's suite made ready for one set of parameters, so that every chunk of a file reuses it.
 
     Built once per (source, suite text, :data:`VALUE_WISE`, parameters): the rules split into
@@ -47,7 +47,7 @@ class _Plan:
     row_wise: list[dict[str, Any]]
     value_wise: list[dict[str, Any]]
     value_sets: dict[int, list[Any]]  # value-wise rule number -> the values its in_set rule accepts
-    verdicts: list[_Verdicts]  # value-wise rule number -> GX's verdicts so far
+    verdicts: list[Verdicts]  # value-wise rule number -> GX's verdicts so far
     _row_suite: Any = None
 
     def suite(self, expectations: list[dict[str, Any]]) -> Any:
@@ -62,11 +62,11 @@ class _Plan:
         return self._row_suite
 
 
-_PLANS: dict[tuple[Any, ...], _Plan] = {}
+_PLANS: dict[tuple[Any, ...], Plan] = {}
 _PLANS_KEPT = 8  # a process validates a few sources and months; more plans only hold memory
 
 
-def _plan(source: str, parameters: dict[str, Any]) -> _Plan:
+def plan_for(source: str, parameters: dict[str, Any]) -> Plan:
     """The plan for this suite and these parameters, built on first use.
 
     The key holds everything a result depends on besides the frame: the suite's text (a suite
@@ -103,7 +103,7 @@ def _tagged(value: Any) -> dict[str, Any]:
     return {kind: repr(value)}
 
 
-def _new_plan(source: str, text: str, parameters: dict[str, Any]) -> _Plan:
+def _new_plan(source: str, text: str, parameters: dict[str, Any]) -> Plan:
     spec = json.loads(text)
     value_wise = [e for e in spec["expectations"] if _is_value_wise(e)]
     row_wise = [e for e in spec["expectations"] if not _is_value_wise(e)]
@@ -113,8 +113,8 @@ def _new_plan(source: str, text: str, parameters: dict[str, Any]) -> _Plan:
     verdicts = []
     for expectation in value_wise:
         key = _rule_key(source, text, expectation, parameters)
-        verdicts.append(kept.setdefault(key, _Verdicts(key)))  # two equal rules share theirs too
-    return _Plan(spec, row_wise, value_wise, value_sets, verdicts)
+        verdicts.append(kept.setdefault(key, Verdicts(key)))  # two equal rules share theirs too
+    return Plan(spec, row_wise, value_wise, value_sets, verdicts)
 
 
 def _rule_key(source: str, text: str, expectation: dict[str, Any], parameters: dict[str, Any]) -> tuple[Any, ...]:

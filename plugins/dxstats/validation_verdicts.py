@@ -11,7 +11,7 @@ import itertools
 from typing import Any
 
 
-class _Verdicts:
+class Verdicts:
     """GX's verdicts on one value-wise rule, per combination of the values it reads, oldest first.
 
     Keyed (see :func:`dxstats.validation_plans._rule_key`) on what the verdicts depend on: the suite,
