@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from portal_files import reference_rows, valid_row, valid_rows, write_csv
 
-from dxstats import validate
+from dxstats import validate, validation_plans
 from dxstats.normalise import normalise
 from dxstats.reading import read_table
 from dxstats.sources import portal
@@ -51,7 +51,7 @@ def as_set(outcome: validate.ValidationOutcome) -> set[tuple]:
 def test_checking_distinct_values_rejects_exactly_what_row_by_row_checking_does(tmp_path, monkeypatch):
     rows = typed_rows(tmp_path)
     by_value = validate.validate(rows, portal.SOURCE, PARAMETERS)
-    monkeypatch.setattr(validate, "VALUE_WISE", frozenset())
+    monkeypatch.setattr(validation_plans, "VALUE_WISE", frozenset())
     by_row = validate.validate(rows, portal.SOURCE, PARAMETERS)
     assert as_set(by_value) == as_set(by_row)
     failing_rows = sorted({r[0] for r in as_set(by_value)})
@@ -65,9 +65,9 @@ def test_checking_distinct_values_rejects_exactly_what_row_by_row_checking_does(
     assert counts(by_value) == counts(by_row)
 
 
-@pytest.mark.parametrize("rule", sorted(validate.VALUE_WISE))
+@pytest.mark.parametrize("rule", sorted(validation_plans.VALUE_WISE))
 def test_value_wise_rules_are_ones_whose_verdict_depends_on_values_alone(rule):
     """Guard for the list: a rule that counts rows (``mostly``) or judges nulls may not be on it."""
     assert "null" not in rule
     assert "unique" not in rule
-    assert not validate._is_value_wise({"type": rule, "kwargs": {"column": "x", "mostly": 0.9}})
+    assert not validation_plans._is_value_wise({"type": rule, "kwargs": {"column": "x", "mostly": 0.9}})

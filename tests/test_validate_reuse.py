@@ -18,7 +18,7 @@ import pytest
 from portal_files import valid_row, valid_rows, write_csv
 from test_validate import PARAMETERS, typed_rows
 
-from dxstats import validate
+from dxstats import validate, validation_combinations, validation_gx, validation_plans
 from dxstats.normalise import normalise
 from dxstats.reading import read_table
 from dxstats.sources import portal
@@ -39,7 +39,7 @@ def other_rows(tmp_path: Path) -> pd.DataFrame:
 
 def fresh(frame: pd.DataFrame, parameters: dict) -> validate.ValidationOutcome:
     """The outcome of a call with no plan kept from an earlier one."""
-    validate._PLANS.clear()
+    validation_plans._PLANS.clear()
     return validate.validate(frame, portal.SOURCE, parameters)
 
 
@@ -58,9 +58,9 @@ def batches(tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_batches_validated_in_turn_give_what_each_gives_alone(batches):
     first, second = batches
     alone = [fresh(first, PARAMETERS), fresh(second, PARAMETERS)]
-    validate._PLANS.clear()
+    validation_plans._PLANS.clear()
     in_turn = [validate.validate(frame, portal.SOURCE, PARAMETERS) for frame in (first, second, first, second)]
-    assert len(validate._PLANS) == 1  # one plan served all four calls
+    assert len(validation_plans._PLANS) == 1  # one plan served all four calls
     for got, expected in zip(in_turn, alone * 2, strict=True):
         assert_same(got, expected)
     assert not alone[0].rejections.empty
@@ -96,7 +96,8 @@ def test_a_suite_edited_while_the_process_runs_is_read_again(batches, tmp_path, 
     first, _ = batches
     suites = tmp_path / "expectations"
     shutil.copytree(validate.EXPECTATIONS_DIR, suites)
-    monkeypatch.setattr(validate, "EXPECTATIONS_DIR", suites)
+    monkeypatch.setattr(validate, "EXPECTATIONS_DIR", suites)  # read by load_suite
+    monkeypatch.setattr(validation_plans, "EXPECTATIONS_DIR", suites)  # read by the plans
     with_rule = validate.validate(first, portal.SOURCE, PARAMETERS)
     suite = validate.load_suite(portal.SOURCE)
     suite["expectations"] = [e for e in suite["expectations"] if e["kwargs"].get("column") != "unit_code"]
@@ -114,7 +115,7 @@ def test_a_batch_holding_no_known_value_is_rejected_as_row_by_row(tmp_path, monk
     typed, _ = normalise(read_table(path, portal.CONTRACT), portal.CONTRACT)
     frame = portal.with_checked_fields(typed)
     by_value = validate.validate(frame, portal.SOURCE, PARAMETERS)
-    monkeypatch.setattr(validate, "VALUE_WISE", frozenset())
+    monkeypatch.setattr(validation_plans, "VALUE_WISE", frozenset())
     by_row = validate.validate(frame, portal.SOURCE, PARAMETERS)
     assert len(by_value.rejections) == len(by_row.rejections) == 10
     assert sorted(map(tuple, by_value.rejections.to_numpy().tolist())) == sorted(
@@ -123,8 +124,9 @@ def test_a_batch_holding_no_known_value_is_rejected_as_row_by_row(tmp_path, monk
 
 def test_the_value_sets_handed_to_gx_hold_only_values_of_the_batch(batches):
     first, _ = batches
-    plan = validate._plan(portal.SOURCE, PARAMETERS)
-    combinations = validate._Combinations(validate._narrowed(first, plan.value_wise), plan.value_wise)
+    plan = validation_plans.plan_for(portal.SOURCE, PARAMETERS)
+    combinations = validation_combinations.Combinations(validation_combinations.narrowed(first, plan.value_wise),
+                                                         plan.value_wise)
     narrowed = {e["kwargs"]["column"]: e["kwargs"]["value_set"]
                 for e in combinations.with_value_sets_narrowed(plan.value_sets, combinations.frame)
                 if e["type"] == "expect_column_values_to_be_in_set"}
@@ -135,10 +137,10 @@ def test_the_value_sets_handed_to_gx_hold_only_values_of_the_batch(batches):
 
 def test_plans_kept_are_bounded(batches):
     first, _ = batches
-    validate._PLANS.clear()
-    for month in range(1, validate._PLANS_KEPT + 4):
+    validation_plans._PLANS.clear()
+    for month in range(1, validation_plans._PLANS_KEPT + 4):
         validate.validate(first.head(3), portal.SOURCE, {**PARAMETERS, "export_month": [202200 + month]})
-    assert len(validate._PLANS) == validate._PLANS_KEPT
+    assert len(validation_plans._PLANS) == validation_plans._PLANS_KEPT
 
 
 
@@ -146,7 +148,7 @@ def test_a_file_validated_chunk_by_chunk_gives_what_each_chunk_gives_alone(batch
     first, _ = batches
     chunks = [first.iloc[:12], first.iloc[12:30], first.iloc[30:]]
     alone = [fresh(chunk, PARAMETERS) for chunk in chunks]
-    validate._PLANS.clear()
+    validation_plans._PLANS.clear()
     for chunk, expected in zip(chunks, alone, strict=True):
         assert_same(validate.validate(chunk, portal.SOURCE, PARAMETERS), expected)
     assert sum(len(o.rejections) for o in alone) == len(fresh(first, PARAMETERS).rejections)
@@ -155,14 +157,14 @@ def test_a_file_validated_chunk_by_chunk_gives_what_each_chunk_gives_alone(batch
 def test_gx_judges_only_combinations_new_to_the_plan(batches, monkeypatch):
     first, second = batches
     frames = []
-    run = validate._run
+    run = validate.run_suite
 
     def counted(source, suite, frame, index_column, parameters):
         frames.append((index_column, len(frame)))
         return run(source, suite, frame, index_column, parameters)
 
-    monkeypatch.setattr(validate, "_run", counted)
-    validate._PLANS.clear()
+    monkeypatch.setattr(validate, "run_suite", counted)  # where validate() and _value_wise() look it up
+    validation_plans._PLANS.clear()
     validate.validate(first, portal.SOURCE, PARAMETERS)
     assert [column for column, _ in frames] == [validate.ROW, validate.DISTINCT]
     judged_first = frames[-1][1]
@@ -179,11 +181,12 @@ def test_gx_judges_only_combinations_new_to_the_plan(batches, monkeypatch):
 def test_value_wise_summaries_come_in_the_order_gx_reports_them(batches):
     """Rules judged from earlier verdicts are reported where GX would have put them."""
     first, _ = batches
-    validate._PLANS.clear()
-    plan = validate._plan(portal.SOURCE, PARAMETERS)
-    combinations = validate._Combinations(validate._narrowed(first, plan.value_wise), plan.value_wise)
-    by_gx = validate._run(portal.SOURCE, plan.suite(combinations.expectations), combinations.frame,
-                          validate.DISTINCT, PARAMETERS)
+    validation_plans._PLANS.clear()
+    plan = validation_plans.plan_for(portal.SOURCE, PARAMETERS)
+    combinations = validation_combinations.Combinations(validation_combinations.narrowed(first, plan.value_wise),
+                                                         plan.value_wise)
+    by_gx = validation_gx.run_suite(portal.SOURCE, plan.suite(combinations.expectations), combinations.frame,
+                               validate.DISTINCT, PARAMETERS)
     gx_order = [(r.expectation_config.type, r.expectation_config.kwargs["column"],
                  r.expectation_config.meta["reason"]) for r in by_gx]
     for _ in range(2):  # fresh, then from the plan's verdicts
@@ -197,8 +200,8 @@ def test_parameters_that_differ_only_inside_a_long_array_get_their_own_plans():
     codes = np.array([f"1.{i:06d}" for i in range(3000)])
     edited = codes.copy()
     edited[1500] = "9.999999"  # in the part of the array its repr leaves out
-    validate._PLANS.clear()
-    first = validate._plan(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": codes})
-    second = validate._plan(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": edited})
+    validation_plans._PLANS.clear()
+    first = validation_plans.plan_for(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": codes})
+    second = validation_plans.plan_for(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": edited})
     assert first is not second
-    assert validate._plan(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": codes.copy()}) is first
+    assert validation_plans.plan_for(portal.SOURCE, {**PARAMETERS, "known_procedure_codes": codes.copy()}) is first

@@ -14,7 +14,7 @@ import pytest
 from test_validate import PARAMETERS, typed_rows
 from test_validate_reuse import assert_same, fresh, other_rows
 
-from dxstats import validate
+from dxstats import validate, validation_plans, validation_verdicts
 from dxstats.sources import portal
 
 
@@ -27,14 +27,14 @@ def batches(tmp_path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def judged_columns(monkeypatch) -> list[list[str]]:
     """Per value-wise GX run, the columns of the rules GX was handed."""
     runs: list[list[str]] = []
-    run = validate._run
+    run = validate.run_suite
 
     def recorded(source, suite, frame, index_column, parameters):
         if index_column == validate.DISTINCT:
             runs.append([e.column for e in suite.expectations])
         return run(source, suite, frame, index_column, parameters)
 
-    monkeypatch.setattr(validate, "_run", recorded)
+    monkeypatch.setattr(validate, "run_suite", recorded)  # where validate() and _value_wise() look it up
     return runs
 
 
@@ -47,11 +47,11 @@ def test_months_sharing_code_lists_give_what_fresh_caches_give(batches, judged_c
     first, second = batches
     calls = [(first, month(1)), (second, month(2)), (first, month(3)), (second, month(1))]
     alone = [fresh(frame, copy.deepcopy(parameters)) for frame, parameters in calls]
-    validate._PLANS.clear()
+    validation_plans._PLANS.clear()
     judged_columns.clear()
     for (frame, parameters), expected in zip(calls, alone, strict=True):
         assert_same(validate.validate(frame, portal.SOURCE, parameters), expected)
-    assert len(validate._PLANS) == 3  # one plan per month ...
+    assert len(validation_plans._PLANS) == 3  # one plan per month ...
     # ... but after the first month only the month's rule, and the rules meeting new values, go to GX.
     assert "procedure_code" in judged_columns[0]
     assert judged_columns[2] == ["received_month"]
@@ -62,9 +62,9 @@ def test_months_sharing_code_lists_give_what_fresh_caches_give(batches, judged_c
 
 def test_the_code_lists_verdicts_are_shared_between_months_and_the_months_are_not(batches):
     first, _ = batches
-    validate._PLANS.clear()
+    validation_plans._PLANS.clear()
     validate.validate(first, portal.SOURCE, month(1))
-    january, february = validate._plan(portal.SOURCE, month(1)), validate._plan(portal.SOURCE, month(2))
+    january, february = (validation_plans.plan_for(portal.SOURCE, month(m)) for m in (1, 2))
     shared = {e["kwargs"]["column"] for e, a, b in zip(january.value_wise, january.verdicts, february.verdicts,
                                                         strict=True) if a is b}
     assert "received_month" not in shared
@@ -73,7 +73,7 @@ def test_the_code_lists_verdicts_are_shared_between_months_and_the_months_are_no
 
 def test_a_rule_whose_own_parameter_changed_is_judged_again(batches, judged_columns):
     first, _ = batches
-    validate._PLANS.clear()
+    validation_plans._PLANS.clear()
     january = validate.validate(first, portal.SOURCE, month(1))
     february = validate.validate(first, portal.SOURCE, month(2))
     assert judged_columns[-1] == ["received_month"]
@@ -87,7 +87,7 @@ def test_a_rule_whose_own_parameter_changed_is_judged_again(batches, judged_colu
     procedure = first["procedure_code"].iloc[0]
     fewer = {**month(2), "known_procedure_codes": [c for c in PARAMETERS["known_procedure_codes"] if c != procedure]}
     judged_columns.clear()
-    validate._PLANS.clear()
+    validation_plans._PLANS.clear()
     validate.validate(first, portal.SOURCE, month(2))
     shrunk = validate.validate(first, portal.SOURCE, fewer)
     assert judged_columns[-1] == ["procedure_code"]  # the catalogue changed: its rule alone is judged again
@@ -97,7 +97,7 @@ def test_a_rule_whose_own_parameter_changed_is_judged_again(batches, judged_colu
 
 def test_a_missing_parameter_is_not_answered_by_an_empty_one(batches):
     first, _ = batches
-    validate._PLANS.clear()
+    validation_plans._PLANS.clear()
     validate.validate(first, portal.SOURCE, {**PARAMETERS, "export_month": []})
     from great_expectations.exceptions import SuiteParameterError
 
@@ -107,19 +107,19 @@ def test_a_missing_parameter_is_not_answered_by_an_empty_one(batches):
 
 def test_verdicts_kept_per_rule_are_capped_oldest_first(batches, monkeypatch):
     first, second = batches
-    monkeypatch.setattr(validate, "_VERDICTS_KEPT", 4)
+    monkeypatch.setattr(validation_verdicts, "_VERDICTS_KEPT", 4)
     expected = [fresh(first, PARAMETERS), fresh(second, PARAMETERS)]
-    validate._PLANS.clear()
+    validation_plans._PLANS.clear()
     got = [validate.validate(frame, portal.SOURCE, PARAMETERS) for frame in (first, second, first)]
-    plan = validate._plan(portal.SOURCE, PARAMETERS)
+    plan = validation_plans.plan_for(portal.SOURCE, PARAMETERS)
     assert max(len(kept.unexpected) for kept in plan.verdicts) == 4
     for outcome, wanted in zip(got, [*expected, expected[0]], strict=True):
         assert_same(outcome, wanted)  # what was dropped is judged again, the same way
 
 
 def test_the_oldest_verdicts_go_first(monkeypatch):
-    monkeypatch.setattr(validate, "_VERDICTS_KEPT", 2)
-    kept = validate._Verdicts(("rule",))
+    monkeypatch.setattr(validation_verdicts, "_VERDICTS_KEPT", 2)
+    kept = validation_verdicts.Verdicts(("rule",))
     kept.keep({("a",): False, ("b",): True})
     kept.keep({("c",): False})
     assert kept.unexpected == {("b",): True, ("c",): False}
@@ -127,14 +127,14 @@ def test_the_oldest_verdicts_go_first(monkeypatch):
 
 def test_rules_kept_are_bounded_by_the_plans_kept(batches):
     first, _ = batches
-    validate._PLANS.clear()
-    for n in range(validate._PLANS_KEPT + 3):
+    validation_plans._PLANS.clear()
+    for n in range(validation_plans._PLANS_KEPT + 3):
         codes = [*PARAMETERS["known_procedure_codes"], f"0.{n:06d}"]  # every rule's parameter new each time
         parameters = {**PARAMETERS, "known_procedure_codes": codes, "known_agency_codes": [*codes],
                       "known_unit_codes": [*codes], "export_month": [202201, n]}
         validate.validate(first.head(3), portal.SOURCE, parameters)
-    held = {id(kept) for plan in validate._PLANS.values() for kept in plan.verdicts}
-    assert len(validate._PLANS) == validate._PLANS_KEPT
-    rules = len(validate._plan(portal.SOURCE, PARAMETERS).value_wise)
-    assert len(held) <= validate._PLANS_KEPT * rules
+    held = {id(kept) for plan in validation_plans._PLANS.values() for kept in plan.verdicts}
+    assert len(validation_plans._PLANS) == validation_plans._PLANS_KEPT
+    rules = len(validation_plans.plan_for(portal.SOURCE, PARAMETERS).value_wise)
+    assert len(held) <= validation_plans._PLANS_KEPT * rules
 
