@@ -155,7 +155,7 @@ def test_chunk_rows_setting_is_checked(monkeypatch):
     with pytest.raises(ValueError, match="DXSTATS_CHUNK_ROWS=0"):
         chunk_rows()
     monkeypatch.delenv("DXSTATS_CHUNK_ROWS")
-    assert chunk_rows() == 250_000
+    assert chunk_rows() == 200_000
 
 
 def test_keys_whose_hashes_collide_are_not_rejected(monkeypatch):
