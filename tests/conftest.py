@@ -1,8 +1,9 @@
 """Shared fixtures: real warehouses (DuckDB file, PostgreSQL database) and a local Airflow home.
 
 Every warehouse test runs on both engines from one parametrised fixture. PostgreSQL tests
-use the server on 127.0.0.1:5432; they skip only outside CI. Under CI=true a missing server
-fails them, so a green run always means they ran.
+use the server on 127.0.0.1:5432, the Celery test also the Redis server on 127.0.0.1:6379;
+they skip only outside CI. Under CI=true a missing server fails them, so a green run always
+means they ran.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from dxstats.embedded import use_embedded_airflow  # noqa: E402
 use_embedded_airflow()
 
 PG_ADMIN_URL = os.environ.get("DXSTATS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+#: the Redis server the Celery test uses as its broker (a database number of its own is added to it)
+REDIS_URL = os.environ.get("DXSTATS_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
 
 def _pg_reachable() -> str | None:
@@ -39,15 +42,36 @@ def _pg_reachable() -> str | None:
         return str(exc)
 
 
+def _redis_reachable() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+        return None
+    except redis.RedisError as exc:
+        return str(exc)
+
+
+def _required(service: str, problem: str | None) -> None:
+    """Fail under CI when a server the test needs is down, skip elsewhere."""
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"{service} is required under CI=true and is not reachable: {problem}")
+        pytest.skip(f"{service} not reachable: {problem}")
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> str:
     """The PostgreSQL admin URL; fails under CI when the server is down, skips elsewhere."""
-    problem = _pg_reachable()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required under CI=true and is not reachable: {problem}")
-        pytest.skip(f"PostgreSQL not reachable: {problem}")
+    _required("PostgreSQL", _pg_reachable())
     return PG_ADMIN_URL
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """The Redis server's URL (no database number); fails under CI when it is down, skips elsewhere."""
+    _required("Redis", _redis_reachable())
+    return REDIS_URL
 
 
 @pytest.fixture

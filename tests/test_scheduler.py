@@ -390,31 +390,48 @@ def landing(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def airflow_stack(tmp_path: Path, databases: Databases, landing: Path,
-                  portal: PortalSimulator) -> Iterator[AirflowStack]:
-    """Migrated metadata, then the dag-processor, the scheduler and the api-server; stopped afterwards."""
-    home = tmp_path / "airflow"
+def new_stack(folder: Path, dbs: Databases, landing: Path, portal_api: str, **settings: str) -> AirflowStack:
+    """An Airflow home under ``folder`` with this test's environment (plus ``settings``), not started yet.
+
+    The api-server and the log server get free ports; the admin's password is chosen here."""
+    home = folder / "airflow"
     home.mkdir()
     api_port, log_port = free_port(), free_port()
     password = secrets.token_urlsafe(16)
     # the simple auth manager keeps the passwords it generates in this file and uses one already there
     (home / "simple_auth_manager_passwords.json.generated").write_text(json.dumps({"admin": password}))
-    stack = AirflowStack(home, airflow_env(home, databases, api_port, log_port, tmp_path / "outbox", landing,
-                                           portal.base_url),
-                         f"http://127.0.0.1:{api_port}", password)
+    env = airflow_env(home, dbs, api_port, log_port, folder / "outbox", landing, portal_api)
+    env.update(settings)
+    stack = AirflowStack(home, env, f"http://127.0.0.1:{api_port}", password)
     stack.session.trust_env = False  # no proxy for 127.0.0.1
+    return stack
+
+
+@contextlib.contextmanager
+def started(stack: AirflowStack, pool_slots: int, *more: tuple[str, ...]) -> Iterator[AirflowStack]:
+    """Migrated metadata and the warehouse pool, then the dag-processor, the scheduler, the api-server and
+    ``more`` components (``(name, *airflow args)``); every one stopped at the end, whatever happened."""
     try:
         with stack.timed("airflow db migrate"):
             stack.run("db", "migrate")
         # as docker-compose's init service does: without it no warehouse-writing task would ever be scheduled
-        stack.run("pools", "set", WAREHOUSE_POOL, str(POOL_SLOTS), "dxstats scheduler test")
+        stack.run("pools", "set", WAREHOUSE_POOL, str(pool_slots), "dxstats scheduler test")
         stack.start("dag-processor", "dag-processor")
         stack.start("scheduler", "scheduler")
-        stack.start("api-server", "api-server", "--host", "127.0.0.1", "--port", str(api_port))
+        stack.start("api-server", "api-server", "--host", "127.0.0.1", "--port", stack.api_url.rsplit(":", 1)[1])
+        for name, *args in more:
+            stack.start(name, *args)
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture
+def airflow_stack(tmp_path: Path, databases: Databases, landing: Path,
+                  portal: PortalSimulator) -> Iterator[AirflowStack]:
+    """Migrated metadata, then the dag-processor, the scheduler and the api-server; stopped afterwards."""
+    with started(new_stack(tmp_path, databases, landing, portal.base_url), POOL_SLOTS) as stack:
+        yield stack
 
 
 # --- steps ----------------------------------------------------------------------------------------------------
