@@ -218,6 +218,9 @@ def test_the_celery_settings_are_the_ones_docker_compose_sets() -> None:
     # the queue is the test's own addition: docker-compose's workers and tasks use the default one
     assert ours.pop("AIRFLOW__OPERATORS__DEFAULT_QUEUE") == "q"
     assert "AIRFLOW__OPERATORS__DEFAULT_QUEUE" not in deployed
+    # the workers' slots: the test gives its workers one each (--concurrency), docker-compose sizes them from .env
+    slots = deployed.pop("AIRFLOW__CELERY__WORKER_CONCURRENCY")
+    assert re.fullmatch(r"\$\{AIRFLOW_WORKER_CONCURRENCY:-[1-9]\d*\}", slots)
     assert set(ours) == {"AIRFLOW__CORE__EXECUTOR", *(k for k in deployed if k.startswith("AIRFLOW__CELERY__"))}
     assert ours["AIRFLOW__CORE__EXECUTOR"] == deployed["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
 
