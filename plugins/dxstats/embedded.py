@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from dxstats.settings import PROJECT_ROOT
@@ -35,15 +36,20 @@ def use_embedded_airflow() -> None:
     Path(os.environ["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
 
 
-def migrate_metadata() -> None:
+def migrate_metadata(meanwhile: Callable[[], object] | None = None) -> None:
     """Create or upgrade Airflow's metadata database (idempotent), and the warehouse pool in it.
 
     ``dag.test()`` ignores pools, but ``airflow standalone`` on the same home schedules for real, and a task
     naming a pool that does not exist is never scheduled: so the pool is created here too, sized for the
-    warehouse this set-up uses (one slot for the DuckDB file).
+    warehouse this set-up uses (one slot for the DuckDB file). ``meanwhile`` runs in this process while
+    ``airflow db migrate`` runs in its own, on the other core (the main job imports Great Expectations then).
     """
     airflow = Path(sys.executable).with_name("airflow")
-    subprocess.run([str(airflow), "db", "migrate"], check=True, stdout=subprocess.DEVNULL)
+    with subprocess.Popen([str(airflow), "db", "migrate"], stdout=subprocess.DEVNULL) as migration:
+        if meanwhile is not None:
+            meanwhile()
+    if migration.returncode:
+        raise subprocess.CalledProcessError(migration.returncode, migration.args)
     from dxstats.pools import ensure_warehouse_pool, warehouse_pool_slots
     from dxstats.settings import warehouse_url
 
