@@ -56,7 +56,11 @@ def province_landing(scratch: Path, provinces: list[str]) -> Path:
     return landing
 
 
-def one_backfill(admin_url: str, settings: Callable[[str], dict[str, str]], provinces: int = 1,
+#: Airflow's settings for one run of the comparison, from its metadata database's URL
+Settings = Callable[[str], dict[str, str]]
+
+
+def one_backfill(admin_url: str, settings: Settings, provinces: int = 1,
                  workers: list[tuple[str, ...]] | None = None) -> dict[str, Any]:
     """Start an Airflow with ``settings(metadata database URL)`` (and these Celery workers), run the six-month
     backfill (of each province), return its timings."""
@@ -96,8 +100,6 @@ def celery_workers_of(stack: Any, metadata_url: str) -> dict[str, str]:
     return {label: executed.get(celery_id, ("?",))[0]
             for label, (celery_id, _) in celery_task_ids(metadata_url, "portal_filings", RUN["dag_run_id"]).items()}
 
-
-Settings = Callable[[str], dict[str, str]]
 
 
 def settings_to_compare(args: argparse.Namespace,

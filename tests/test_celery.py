@@ -80,16 +80,12 @@ def celery_workers(count: int, queue: str, concurrency: int) -> list[tuple[str, 
             for i in range(1, count + 1)]
 
 
-def unique_queue(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
 @contextlib.contextmanager
 def own_queue(broker_url: str, prefix: str) -> Iterator[str]:
     """A queue name for one run; its keys on the broker (the queue, kombu's bindings) are deleted afterwards."""
     import redis
 
-    queue = unique_queue(prefix)
+    queue = f"{prefix}-{uuid.uuid4().hex[:10]}"
     try:
         yield queue
     finally:

@@ -95,9 +95,8 @@ def test_parameters_edited_in_place_between_calls_count_as_new_parameters(batche
 def test_a_suite_edited_while_the_process_runs_is_read_again(batches, tmp_path, monkeypatch):
     first, _ = batches
     suites = tmp_path / "expectations"
-    shutil.copytree(validate.EXPECTATIONS_DIR, suites)
-    monkeypatch.setattr(validate, "EXPECTATIONS_DIR", suites)  # read by load_suite
-    monkeypatch.setattr(validation_plans, "EXPECTATIONS_DIR", suites)  # read by the plans
+    shutil.copytree(validation_plans.EXPECTATIONS_DIR, suites)
+    monkeypatch.setattr(validation_plans, "EXPECTATIONS_DIR", suites)  # read by load_suite and the plans
     with_rule = validate.validate(first, portal.SOURCE, PARAMETERS)
     suite = validate.load_suite(portal.SOURCE)
     suite["expectations"] = [e for e in suite["expectations"] if e["kwargs"].get("column") != "unit_code"]

@@ -14,24 +14,20 @@ turns GX's results into the rejections and summaries that audit keeps.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dxstats.normalise import REJECTION_COLUMNS
 from dxstats.reading import ROW
-from dxstats.settings import EXPECTATIONS_DIR
 from dxstats.validation_combinations import DISTINCT, Combinations, narrowed, value_text
 from dxstats.validation_gx import run_suite
-from dxstats.validation_plans import plan_for
+from dxstats.validation_plans import plan_for, suite_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from dxstats.validation_plans import Plan
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -45,7 +41,7 @@ class ValidationOutcome:
 
 def load_suite(source: str) -> dict[str, Any]:
     """The suite's JSON as written in ``expectations/``."""
-    return json.loads((EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8"))
+    return json.loads(suite_text(source))
 
 
 def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any]) -> ValidationOutcome:

@@ -66,6 +66,11 @@ _PLANS: dict[tuple[Any, ...], Plan] = {}
 _PLANS_KEPT = 8  # a process validates a few sources and months; more plans only hold memory
 
 
+def suite_text(source: str) -> str:
+    """The source's suite as written in ``expectations/<source>.json``."""
+    return (EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8")
+
+
 def plan_for(source: str, parameters: dict[str, Any]) -> Plan:
     """The plan for this suite and these parameters, built on first use.
 
@@ -73,7 +78,7 @@ def plan_for(source: str, parameters: dict[str, Any]) -> Plan:
     edited while the process runs is read again), the rules checked per value, and the
     parameters' values (as JSON text, so equal values share a plan and any change makes a new one).
     """
-    text = (EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8")
+    text = suite_text(source)
     key = (source, text, VALUE_WISE, _as_json(parameters))
     plan = _PLANS.get(key)
     if plan is None:

@@ -84,14 +84,18 @@ class Warehouse:
         """Release connections (and DuckDB's file lock)."""
         self.engine.dispose()
 
+    def _statements(self, name: str) -> list[str]:
+        """The statements of ``include/sql/<name>.sql`` as this engine runs them (its variant, its clauses)."""
+        return statements(sql_file(name, self.dialect), self.dialect)
+
     def run(self, conn: Connection, name: str, **params: Any) -> None:
         """Run every statement of ``include/sql/<name>.sql`` with bound parameters."""
-        for statement in statements(sql_file(name, self.dialect), self.dialect):
+        for statement in self._statements(name):
             conn.execute(_bound(statement, params), params)
 
     def query(self, conn: Connection, name: str, **params: Any) -> list[Any]:
         """Rows of the single query in ``include/sql/<name>.sql``."""
-        (statement,) = statements(sql_file(name, self.dialect), self.dialect)
+        (statement,) = self._statements(name)
         return list(conn.execute(_bound(statement, params), params))
 
     def frame(self, sql: str, **params: Any) -> pd.DataFrame:
@@ -300,7 +304,7 @@ class Warehouse:
         The query returns ``batch_id, source_row, <key>``; ``files`` names each batch's file. Nothing
         comes back to Python, however many rows the query finds (a month sent again under another name).
         """
-        (query,) = statements(sql_file(name, self.dialect), self.dialect)
+        (query,) = self._statements(name)
         listed = ", ".join(f"(:batch_{i}, :file_{i})" for i in range(len(files)))
         # The project's own SQL file and quoted identifiers; every value is bound.
         value = f"CAST(k.{_quoted(conn, key)} AS VARCHAR(200))"
