@@ -57,8 +57,12 @@ def test_dag_parse_reports_every_dag_file():
 
 @pytest.mark.postgres
 def test_ingest_against_copy_loads_every_generated_row_and_prints_both_sides(bench_pg, tmp_path):
-    out = bench("ingest_vs_copy.py", "--rows", "2000", "--pg", bench_pg, "--data", str(tmp_path))
-    assert re.search(r"COPY into an unlogged table: 2,000 rows in [\d.]+ s .* CPU [\d.]+ s in the client", out)
+    out = bench("ingest_vs_copy.py", "--rows", "2000", "--pg", bench_pg, "--data", str(tmp_path), "--utilisation")
+    for table in ("an unlogged table", "a logged table"):
+        assert re.search(rf"COPY into {table}.*: 2,000 rows in [\d.]+ s .* CPU [\d.]+ s in the client", out), table
     assert re.search(r"dxstats ingest .*: 2,000 rows in [\d.]+ s .*\(2,000 loaded, 0 rejected\)", out)
-    assert re.search(r"ingest / COPY throughput: [\d.]+ \(goal >= 0\.5\)", out)
+    assert re.search(r"ingest / COPY throughput: [\d.]+ \(goal >= 0\.5, against the unlogged table\); "
+                     r"against the logged table [\d.]+", out)
+    assert re.search(r"cores busy every 0\.1 s of the ingest \(of \d+\):( [\d.]+)*\n", out)
+    assert re.search(r"time with at least half a core idle: [\d.]+ s of [\d.]+ s", out)
     assert (tmp_path / "rows_2000" / "landing" / "portal" / "2022-01" / "bench_2022-01.csv").is_file()  # kept
