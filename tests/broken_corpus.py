@@ -51,6 +51,9 @@ CASES = [
         (7, "status", "expect_column_values_to_be_in_set"),
         (8, "status", "type_int"),
         (9, "finished_at", "expect_column_values_to_not_be_null")]),
+    Case("out_of_range_codes.csv", "rows", rows_read=7, rejected=[
+        (7, "channel", "type_int"),
+        (8, "status", "type_int")]),
     Case("formula.xlsx", "rows", rows_read=6, rejected=[(7, "channel", "readable_value"),
                                                         (7, "channel", "required_value")]),
     Case("missing_values.csv", "rows", rows_read=7, rejected=[
@@ -95,6 +98,8 @@ def write_corpus() -> None:
     write_csv(CORPUS / "bad_status.csv", [
         *ok, valid_row(nxt, trang_thai="11"), valid_row(nxt + 1, trang_thai="x"),
         valid_row(nxt + 2, trang_thai="9", ngay_ket_thuc_xu_ly="")], encoding="utf-8")
+    write_csv(CORPUS / "out_of_range_codes.csv", [  # beyond the SMALLINT columns: the rows, not the month, fail
+        *ok, valid_row(nxt, kenh="70000"), valid_row(nxt + 1, trang_thai="-40000")], encoding="utf-8")
     write_xlsx(CORPUS / "formula.xlsx", [*ok, valid_row(nxt)], formula_at=(VALID, "kenh"))
     write_csv(CORPUS / "missing_values.csv", [
         *ok, valid_row(nxt, ma_co_quan=""), valid_row(nxt + 1, muc_do_dvc="khong", kenh="2")], encoding="utf-8")

@@ -33,6 +33,9 @@ class Column:
     max_length: int | None = None
     #: for ``enum`` columns: accepted source spellings (normalised like headers) -> stored value
     values: Mapping[str, str] | None = None
+    #: for ``int`` columns: the largest magnitude the warehouse column holds (a SMALLINT's is 32,767; other
+    #: integer columns hold any nine-digit number, all a value may have); a larger value is rejected
+    max_value: int | None = None
 
 
 @dataclass(frozen=True)

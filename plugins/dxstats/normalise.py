@@ -60,7 +60,7 @@ def _type_problems(frame: pd.DataFrame, column: Column, bad: pd.Series) -> pd.Da
         "source_row": frame.loc[bad, ROW].astype("int64"),
         "column_name": column.name,
         "value": frame.loc[bad, column.name].str.slice(0, 200),
-        "reason": f"not a valid {_EXPECTED[column.kind]}",
+        "reason": f"not a valid {_expected(column)}",
         "check_name": f"type_{column.kind}",
     })
 
@@ -169,11 +169,16 @@ def _date(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
 
 
 def _integer(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
-    return _by_distinct(text, _whole_number, "Int64")
+    return _by_distinct(text, lambda spelling: _whole_number(spelling, column.max_value), "Int64")
 
 
-def _whole_number(spelling: str) -> int | None:
-    return int(spelling) if _WHOLE.fullmatch(spelling) else None
+def _whole_number(spelling: str, max_value: int | None = None) -> int | None:
+    """The number, if it is one the warehouse column can hold (a value beyond a SMALLINT would make the
+    database refuse the whole load, not this row)."""
+    if not _WHOLE.fullmatch(spelling):
+        return None
+    number = int(spelling)
+    return None if max_value is not None and not -max_value - 1 <= number <= max_value else number
 
 
 def _by_distinct(text: pd.Series, translate: Callable[[str], Any], dtype: str) -> tuple[pd.Series, pd.Series]:
@@ -221,6 +226,13 @@ _CONVERTERS = {
     "bool": _boolean,
     "enum": _enum,
 }
+def _expected(column: Column) -> str:
+    """What a valid value of the column looks like, for a rejection's reason."""
+    if column.kind == "int" and column.max_value is not None:
+        return f"whole number from {-column.max_value - 1:,} to {column.max_value:,}"
+    return _EXPECTED[column.kind]
+
+
 _EXPECTED = {
     "code": "code (too long, or with control characters)",
     "text": "text (too long, or with control characters)",

@@ -38,6 +38,8 @@ SERVICE_LEVELS = {
     "1": "khong",
 }
 
+SMALLINT = 32_767  # channel and status are SMALLINT in core.fact_filing
+
 CONTRACT = Contract(
     source=SOURCE,
     columns=(
@@ -46,11 +48,11 @@ CONTRACT = Contract(
         Column("service_level", "muc_do_dvc", "enum", values=SERVICE_LEVELS),
         Column("agency_code", "ma_co_quan", "code", max_length=40),
         Column("unit_code", "ma_dvhc", "code", max_length=10),
-        Column("channel", "kenh", "int"),
+        Column("channel", "kenh", "int", max_value=SMALLINT),
         Column("received_at", "ngay_tiep_nhan", "timestamp"),
         Column("due_at", "ngay_hen_tra", "timestamp"),
         Column("finished_at", "ngay_ket_thuc_xu_ly", "timestamp", nullable=True),  # empty while in progress
-        Column("status", "trang_thai", "int"),
+        Column("status", "trang_thai", "int", max_value=SMALLINT),
         Column("has_fee", "co_phi", "bool"),
         Column("paid_online", "thanh_toan_truc_tuyen", "bool"),
         Column("digitised", "so_hoa", "bool"),
