@@ -27,9 +27,12 @@ def test_engine_variants_apply_to_their_engine_only(warehouse):
 def test_engine_clauses_are_sql_to_their_engine_and_left_out_elsewhere(tmp_path):
     path = tmp_path / "t.sql"
     path.write_text("-- a table\nCREATE TABLE t (\n    a VARCHAR(3) /*postgresql: COLLATE \"C\"*/ NOT NULL\n)"
-                    " /*postgresql: PARTITION BY LIST (a)*/;\nSELECT 1 /*duckdb:+ 1*/;\n", encoding="utf-8")
+                    " /*postgresql: PARTITION BY LIST (a)*/;\nSELECT 1 /*duckdb:+ 1*/;\n"
+                    "-- an index on PostgreSQL only\n/*postgresql: CREATE INDEX i ON t (a)*/;\n", encoding="utf-8")
     assert statements(path, "postgresql") == [
-        '-- a table\nCREATE TABLE t (\n    a VARCHAR(3) COLLATE "C" NOT NULL\n) PARTITION BY LIST (a)', "SELECT 1"]
+        '-- a table\nCREATE TABLE t (\n    a VARCHAR(3) COLLATE "C" NOT NULL\n) PARTITION BY LIST (a)', "SELECT 1",
+        "-- an index on PostgreSQL only\nCREATE INDEX i ON t (a)"]
+    # the index's comment alone is no statement for DuckDB
     assert statements(path, "duckdb") == ["-- a table\nCREATE TABLE t (\n    a VARCHAR(3)  NOT NULL\n)", "SELECT 1 + 1"]
 
 

@@ -10,10 +10,12 @@ by a worker thread, on the transaction's connection, while the caller validates 
 reads the next one: PostgreSQL's writing and Python's checking overlap. Rejections go to
 ``audit.rejected_rows`` as they are found, by the same worker, in order. Once every chunk is
 in, keys repeated within the slice are found (every copy rejected), rejected rows are deleted
-from staging and its key is built; then, under a lock per table held to commit, staging replaces
-the slice and keys already loaded for another period of the province are found in core. So loads
-of different slices stage, check and key side by side, and only their short last steps queue.
-Counts come from the warehouse: rows read = rows loaded + rows rejected, or the load rolls back.
+from staging and its key is built; then, under a lock per table held to commit, staged keys already
+loaded for another period of the province are found in core and dropped, the staged rows are
+counted, and last staging replaces the slice. So loads of different slices stage, check and key
+side by side, only their last steps queue, and readers of the period wait only for the swap's few
+statements before commit (until then they see the old slice). Counts come from the warehouse:
+rows read = rows loaded + rows rejected, or the load rolls back.
 A source's SQL for the steps is found by name under ``include/sql/<source>/``.
 """
 
@@ -132,19 +134,23 @@ def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], 
         with _step("drop rejected rows and key the staged slice"):
             _drop_rejected(warehouse, conn, target, staging, batches)
             warehouse.key_staged(conn, target.slice, staging)
-        with _step("wait for the table's other loads to commit, and swap the slice in"):
-            # Held to commit: loads of other slices swap and check one at a time. Taken before the swap,
-            # whose DETACH locks the period's partition: a load holding that while waiting here for one
-            # that reads the table in its check below would deadlock with it.
+        with _step("wait for the table's other loads to commit"):
+            # Held to commit: loads of other slices check and swap one at a time, so each one's check sees
+            # the rows of the loads before it. Taken before the swap, whose DETACH locks the period's
+            # partition: a load holding that while waiting here for one that reads the table in its check
+            # would deadlock with it.
             warehouse.exclusive(conn, target.fact_table)
-            warehouse.swap_period(conn, target.slice, staging)
         with _step("keys counted once across periods"):
-            if _reject_keys_of_other_periods(warehouse, conn, target, batches):
-                _drop_rejected(warehouse, conn, target, target.fact_table, batches)
-        _count(warehouse, conn, target, batches)
+            if _reject_keys_of_other_periods(warehouse, conn, target, staging, batches):
+                _drop_rejected(warehouse, conn, target, staging, batches)
+        _count(warehouse, conn, staging, batches)
         _refuse_mostly_rejected(warehouse, conn, batches, max_rejected_share())
         _refuse(batches)
         _check_accounting(batches)
+        with _step("swap the slice in"):
+            # Last, so that analysts' queries of the period wait only for these short steps: the swap
+            # locks the period (on PostgreSQL, its partition) until commit.
+            warehouse.swap_period(conn, target.slice, staging)
         warehouse.run(conn, "audit/supersede_batches", source=target.source, period=target.period,
                       province=target.province)
         record_batches(warehouse, conn, target, batches, run_id)
@@ -399,7 +405,7 @@ def _drop_rejected(warehouse: Warehouse, conn: Connection, target: Target, table
         warehouse.delete_rejected(conn, table, target.slice, [b.batch_id for b in batches])
 
 
-def _reject_keys_of_other_periods(warehouse: Warehouse, conn: Connection, target: Target,
+def _reject_keys_of_other_periods(warehouse: Warehouse, conn: Connection, target: Target, staging: str,
                                   batches: list[FileBatch]) -> bool:
     """A key already in core for another period is rejected: a row counts once. Whether any was found.
 
@@ -412,7 +418,7 @@ def _reject_keys_of_other_periods(warehouse: Warehouse, conn: Connection, target
     if not sql_file(name, warehouse.dialect).exists():
         return False
     before = _entries(warehouse, conn, batches)
-    warehouse.reject_found(conn, name, target.key, {b.batch_id: b.path.name for b in batches},
+    warehouse.reject_found(conn, name, staging, target.key, {b.batch_id: b.path.name for b in batches},
                            f"{target.key.replace('_', ' ')} was already loaded for another period",
                            f"{target.key}_counted_once", period_start=target.period_start, province=target.province)
     after = _entries(warehouse, conn, batches)
@@ -439,9 +445,9 @@ def _fact_rows(target: Target, batch: FileBatch, rows: pd.DataFrame) -> pd.DataF
                                                 PROVINCE_COLUMN: target.province}, batch_id=batch.batch_id)
 
 
-def _count(warehouse: Warehouse, conn: Connection, target: Target, batches: list[FileBatch]) -> None:
-    """Rows loaded and rejected per batch, as the warehouse holds them."""
-    loaded = {r[0]: int(r[1]) for r in warehouse.rows_per_batch(conn, target.slice)}
+def _count(warehouse: Warehouse, conn: Connection, staging: str, batches: list[FileBatch]) -> None:
+    """Rows loaded (staged, about to replace the slice) and rejected per batch, as the warehouse holds them."""
+    loaded = {r[0]: int(r[1]) for r in warehouse.rows_per_batch(conn, staging)}
     rejected = {r[0]: int(r[2]) for r in warehouse.query(conn, "audit/rejected_rows_per_batch",
                                                           batch_ids=[b.batch_id for b in batches])}
     for batch in batches:
@@ -479,7 +485,7 @@ def _record(warehouse: Warehouse, conn: Connection, batch: FileBatch, rejections
     # The value as received, but storable: control characters shown as U+FFFD, at most 200 characters.
     storable = frame["value"].astype("string").str.replace(r"[\x00-\x1f]", "\ufffd", regex=True)
     frame["value"] = storable.str.slice(0, 200)
-    warehouse.bulk_insert(conn, "audit.rejected_rows", frame)
+    warehouse.append(conn, "audit.rejected_rows", frame)  # no ANALYZE: other provinces' loads write here too
     batch.note(rejections)
 
 
@@ -492,7 +498,7 @@ def record_batches(warehouse: Warehouse, conn: Connection, target: Target,
 
     now = datetime.now().replace(tzinfo=None)
     pages = {b.batch_id: str(write_batch_report(target, b, run_id)) for b in batches}
-    warehouse.bulk_insert(conn, "audit.batches", pd.DataFrame([{
+    warehouse.append(conn, "audit.batches", pd.DataFrame([{
         "batch_id": b.batch_id,
         "source": target.source,
         "period": target.period,

@@ -48,13 +48,15 @@ _ENGINE_CLAUSE = re.compile(r"/\*(" + "|".join(DIALECTS) + r"):(.*?)\*/", re.DOT
 
 
 def statements(path: Path, dialect: str) -> list[str]:
-    """The SQL statements of a file for ``dialect``, comments kept, empty ones dropped, and its engine clauses
-    (``/*<dialect>: …*/``) made SQL: the other engines' are left out."""
+    """The SQL statements of a file for ``dialect``, comments kept, and its engine clauses (``/*<dialect>: …*/``)
+    made SQL: the other engines' are left out, so a statement only one engine has leaves only its comments on
+    the others, and a statement of nothing but comments is dropped."""
     import sqlparse
 
     text = _ENGINE_CLAUSE.sub(lambda m: m.group(2).strip() if m.group(1) == dialect else "",
                               path.read_text(encoding="utf-8"))
-    return [s.strip().rstrip(";").rstrip() for s in sqlparse.split(text) if s.strip()]
+    return [s.strip().rstrip(";").rstrip() for s in sqlparse.split(text)
+            if sqlparse.format(s, strip_comments=True).strip(" \n;")]
 
 
 class Warehouse:
@@ -178,14 +180,11 @@ class Warehouse:
         return files
 
     def bulk_insert(self, conn: Connection, table: str, frame: pd.DataFrame) -> None:
-        """Append ``frame``'s rows to ``table`` (``schema.name``; columns by name) in ``conn``'s transaction."""
-        if frame.empty:
-            return
-        if self.dialect == "postgresql":
-            _copy_into_postgres(conn, table, frame)
+        """Append ``frame``'s rows to ``table`` (``schema.name``; columns by name) in ``conn``'s transaction, and
+        refresh its statistics (:meth:`analyse`): for a table filled once, such as a reference table."""
+        if not frame.empty:
+            self.append(conn, table, frame)
             self.analyse(conn, table)
-        else:
-            _insert_into_duckdb(conn, table, frame)
 
     def replace_period(self, conn: Connection, piece: Slice, frames: Iterable[pd.DataFrame]) -> None:
         """Replace a slice's rows (one period of one province) with ``frames``' rows, in ``conn``'s transaction.
@@ -229,14 +228,16 @@ class Warehouse:
         conn.exec_driver_sql(f"CREATE TABLE {_quoted(conn, staging)} {shape}")
         return staging
 
-    def append(self, conn: Connection, staging: str, frame: pd.DataFrame) -> None:
-        """Add ``frame``'s rows to a staged period (statistics are left to :meth:`analyse`, once)."""
+    def append(self, conn: Connection, table: str, frame: pd.DataFrame) -> None:
+        """Add ``frame``'s rows to ``table`` and leave its statistics alone: a staged period, analysed once when
+        full, or an audit table shared by loads running side by side (an ANALYZE in one load's transaction
+        would make the others' wait for its commit: PostgreSQL lets one ANALYZE of a table run at a time)."""
         if frame.empty:
             return
         if self.dialect == "postgresql":
-            _copy_into_postgres(conn, staging, frame)
+            _copy_into_postgres(conn, table, frame)
         else:
-            _insert_into_duckdb(conn, staging, frame)
+            _insert_into_duckdb(conn, table, frame)
 
     def analyse(self, conn: Connection, table: str) -> None:
         """Fresh planner statistics after a bulk write (PostgreSQL; DuckDB keeps its own as it writes).
@@ -297,32 +298,33 @@ class Warehouse:
             found.update((int(r), v) for r, v in self._execute(conn, select, batch_id=batch_id, rows=part))
         return found
 
-    def reject_found(self, conn: Connection, name: str, key: str, files: dict[str, str], reason: str,
+    def reject_found(self, conn: Connection, name: str, staging: str, key: str, files: dict[str, str], reason: str,
                      check: str, **params: Any) -> None:
-        """Record as rejections the rows that query ``include/sql/<name>.sql`` finds, inside the warehouse.
+        """Record as rejections the staged rows that query ``include/sql/<name>.sql`` finds, inside the warehouse.
 
-        The query returns ``batch_id, source_row, <key>``; ``files`` names each batch's file. Nothing
-        comes back to Python, however many rows the query finds (a month sent again under another name).
+        The query reads the staging table as ``staged`` and returns ``batch_id, source_row, <key>``;
+        ``files`` names each batch's file. Nothing comes back to Python, however many rows the query
+        finds (a month sent again under another name).
         """
         (query,) = self._statements(name)
         listed = ", ".join(f"(:batch_{i}, :file_{i})" for i in range(len(files)))
         # The project's own SQL file and quoted identifiers; every value is bound.
         value = f"CAST(k.{_quoted(conn, key)} AS VARCHAR(200))"
         columns = "batch_id, file_name, source_row, column_name, value, reason, check_name"
+        staged = f"WITH staged AS (SELECT * FROM {_quoted(conn, staging)}) "  # noqa: S608
         statement = (
             f"INSERT INTO audit.rejected_rows ({columns}) SELECT k.batch_id, f.file_name, k.source_row, "  # noqa: S608
             f":column_name, {value}, :reason, :check_name "
-            f"FROM ({query}) AS k JOIN (VALUES {listed}) AS f (batch_id, file_name) ON f.batch_id = k.batch_id"
+            f"FROM ({staged}{query}) AS k JOIN (VALUES {listed}) AS f (batch_id, file_name) ON f.batch_id = k.batch_id"
         )
         for i, (batch_id, file_name) in enumerate(files.items()):
             params.update({f"batch_{i}": batch_id, f"file_{i}": file_name})
         self._execute(conn, statement, column_name=key, reason=reason, check_name=check, **params)
 
-    def rows_per_batch(self, conn: Connection, piece: Slice) -> list[Any]:
-        """(batch_id, rows) of the slice: the load's accounting check."""
-        where = piece.where(lambda c: _quoted(conn, c))
-        return list(self._execute(conn, f"SELECT batch_id, COUNT(*) FROM {_quoted(conn, piece.table)} "  # noqa: S608
-                                        f"WHERE {where} GROUP BY batch_id", **piece.params))
+    def rows_per_batch(self, conn: Connection, staging: str) -> list[Any]:
+        """(batch_id, rows) of a staged slice: the load's accounting check."""
+        return list(conn.exec_driver_sql(f"SELECT batch_id, COUNT(*) FROM {_quoted(conn, staging)} "  # noqa: S608
+                                         "GROUP BY batch_id"))
 
     @staticmethod
     def _execute(conn: Connection, statement: str, **params: Any) -> Any:
