@@ -98,9 +98,10 @@ def test_missing_inputs_are_named_and_the_present_ones_counted(warehouse, landin
     assert english.subtitle.startswith("Tiền Giang province — figures compiled automatically")
 
 
-def test_the_subtitle_names_the_province_of_the_half_year_or_counts_the_provinces(warehouse):
+def test_the_subtitle_names_the_province_of_the_half_year_or_counts_the_provinces(warehouse, monkeypatch):
     """From the reference data: Tiền Giang in 2022, Đồng Tháp (which kept code 82) after the July 2025 merger,
-    and a count where the warehouse holds several provinces (a national deployment)."""
+    and a count where the deployment has several provinces (a national one); a province the reference data
+    holds but the deployment does not ingest is not counted."""
     assert area_covered(warehouse, HalfYear(2022, 1), "vi") == "Tỉnh Tiền Giang"
     assert area_covered(warehouse, HalfYear(2025, 2), "vi") == "Tỉnh Đồng Tháp"
     assert area_covered(warehouse, HalfYear(2025, 2), "en") == "Đồng Tháp province"
@@ -109,6 +110,9 @@ def test_the_subtitle_names_the_province_of_the_half_year_or_counts_the_province
         conn.exec_driver_sql(
             "INSERT INTO core.dim_unit (unit_code, unit_name, unit_level, unit_type, valid_from, verified) "
             "VALUES ('01', 'Thành phố Hà Nội', 'province', 'Thành phố', DATE '2008-08-01', TRUE)")
+    monkeypatch.setenv("DXSTATS_PROVINCES", "82")
+    assert area_covered(warehouse, HalfYear(2022, 1), "vi") == "Tỉnh Tiền Giang"
+    monkeypatch.setenv("DXSTATS_PROVINCES", "82,01")
     assert area_covered(warehouse, HalfYear(2022, 1), "vi") == "2 tỉnh, thành phố"
     assert area_covered(warehouse, HalfYear(2022, 1), "en") == "2 provinces and cities"
 

@@ -101,12 +101,12 @@ class Warehouse:
         return list(conn.execute(_bound(statement, params), params))
 
     def frame(self, sql: str, **params: Any) -> pd.DataFrame:
-        """A query's result as a DataFrame (for tests, reports and analysts' helpers)."""
+        """A query's result as a DataFrame (for tests, reports and analysts' helpers); a list parameter expands
+        (``IN :codes``)."""
         import pandas as pd
-        from sqlalchemy import text
 
         with self.engine.connect() as conn:
-            result = conn.execute(text(sql), params)
+            result = conn.execute(_bound(sql, params), params)
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
     def exclusive(self, conn: Connection, what: str = "maintenance") -> None:

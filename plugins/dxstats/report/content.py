@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from dxstats import settings
 from dxstats.periods import HalfYear, Month
 from dxstats.report.formatting import format_number, format_value, ratio
 from dxstats.report.labels import PROVINCE_KINDS_EN, text
@@ -94,8 +95,10 @@ def build_report(warehouse: Warehouse, half: HalfYear, language: str = "vi", *,
 
 
 def area_covered(warehouse: Warehouse, half: HalfYear, language: str) -> str:
-    """Whom the report covers, from the reference data: the province by name, or how many (a national warehouse)."""
-    provinces = warehouse.frame(_sql("provinces_of_half_year"), start_day=half.start, end_day=half.end)
+    """Whom the report covers: the deployment's province by its name in the reference data, or how many (a
+    national deployment)."""
+    provinces = warehouse.frame(_sql("provinces_of_half_year"), start_day=half.start, end_day=half.end,
+                                provinces=settings.provinces())
     if provinces.empty:
         return text("area_none", language)
     if len(provinces) > 1:
