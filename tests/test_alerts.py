@@ -111,6 +111,43 @@ def test_too_many_rejected_rows_send_one_alert_with_the_reasons(warehouse, landi
     assert "audit.rejected_rows" in body
 
 
+def test_in_a_national_deployment_a_province_s_rejections_are_its_own(warehouse, landing, alerted, monkeypatch,
+                                                                       capsys):
+    """Province 83 rejects 3 rows of January, then 82 rejects 2: 82's alert names 82 and counts its own rows,
+    and the audit views and ``cli rejections`` tell the provinces apart."""
+    from dxstats import cli
+    from dxstats.tasks import ingest_source
+
+    monkeypatch.setenv("DXSTATS_PROVINCES", "82,83")
+    monkeypatch.setenv("DXSTATS_ALERT_REJECTED_SHARE", "0.01")
+    for province, bad in (("83", 3), ("82", 2)):
+        rows = valid_rows(10)
+        for row in rows[:bad]:
+            row["ma_co_quan"] = "H56.99"  # no such agency
+        write_csv(landing / province / "portal" / "2022-01" / "thang1.csv", rows)
+        ingest_source("dxstats.sources.portal:PORTAL", datetime(2022, 1, 1), "run", province=province)
+    mails, _posts = alerted()
+    assert [m["Subject"] for m in mails] == ["[dxstats] portal 2022-01 of province 83: 3 rows rejected",
+                                             "[dxstats] portal 2022-01 of province 82: 2 rows rejected"]
+    assert "agency code is not in the agency reference (2)" in mails[1].get_content()
+    loads = warehouse.frame("SELECT province_code, files, rows_read, rows_rejected FROM audit.last_loads "
+                            "ORDER BY province_code")
+    assert loads.values.tolist() == [["82", 1, 10, 2], ["83", 1, 10, 3]]
+    reasons = warehouse.frame("SELECT province_code, rows_rejected FROM audit.rejections_by_reason "
+                              "ORDER BY province_code")
+    assert reasons.values.tolist() == [["82", 2], ["83", 3]]
+
+    capsys.readouterr()
+    assert cli.main(["rejections", "portal", "2022-01", "--province", "82"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split(", column")[0] for line in listed[:2]] == ["thang1.csv, row 2", "thang1.csv, row 3"]
+    assert listed[-1] == "2 rejected value(s) in portal 2022-01 of province 82"
+    assert cli.main(["rejections", "portal", "2022-01"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert sum(line.startswith("province 83, thang1.csv, row ") for line in listed) == 3
+    assert listed[-1] == "5 rejected value(s) in portal 2022-01"
+
+
 def test_a_source_behind_its_schedule_is_alerted_once_per_period(warehouse, landing, alerted):
     for source in REGISTERS:
         land(landing, source.name, HalfYear(2022, 1))

@@ -77,18 +77,21 @@ def _file_in(message: str) -> str | None:
 
 
 def rejected_rows_alert(source: str, period: str, files: list[str], rows_read: int, rows_rejected: int,
-                        reasons: list[tuple[str, int]], dag_id: str | None = None) -> Alert | None:
-    """An alert when a loaded batch lost more than the allowed share of its rows; None otherwise."""
+                        reasons: list[tuple[str, int]], dag_id: str | None = None,
+                        province: str | None = None) -> Alert | None:
+    """An alert when a loaded batch lost more than the allowed share of its rows; None otherwise. ``province`` is
+    named where the deployment has several."""
     allowed = float(os.environ.get(REJECTED_SHARE_ENV, "0.01"))
     if rows_read == 0 or rows_rejected / rows_read <= allowed:
         return None
     top = "; ".join(f"{reason} ({count})" for reason, count in reasons[:5])
-    text = (f"{source} {period}: {rows_rejected} of {rows_read} rows ({100 * rows_rejected / rows_read:.1f}%) were "
+    what = f"{source} {period} of province {province}" if province else f"{source} {period}"
+    text = (f"{what}: {rows_rejected} of {rows_read} rows ({100 * rows_rejected / rows_read:.1f}%) were "
             f"rejected from {', '.join(files)}, more than the {100 * allowed:.1f}% allowed "
             f"({REJECTED_SHARE_ENV}). Most frequent: {top}. The other rows are loaded. What to do: look the rows up "
             f"in audit.rejected_rows (source_row, column_name, reason), have the sender correct them, drop the "
             f"corrected file into the same folder and rerun the period (it replaces the period's rows).")
-    return Alert("rejected_rows", f"[dxstats] {source} {period}: {rows_rejected} rows rejected", text,
+    return Alert("rejected_rows", f"[dxstats] {what}: {rows_rejected} rows rejected", text,
                  dag_id=dag_id, period=period, file=", ".join(files))
 
 

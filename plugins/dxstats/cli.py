@@ -43,31 +43,38 @@ def main(argv: list[str] | None = None) -> int:
     rejected = commands.add_parser("rejections", help="list a period's rejected rows and validation pages")
     rejected.add_argument("source", help="portal, portal_summary, telecom, ke_hoach_bcd, ...")
     rejected.add_argument("period", help="the period's folder name: YYYY-MM, YYYY-Hn or YYYY")
+    rejected.add_argument("--province", metavar="CODE", help="only this province's rows (GSO code)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "rerun":
         return rerun_period(args.dag_id, args.period, force=args.force, backfill_from=args.backfill_from,
                             provinces=args.province)
     if args.command == "rejections":
-        return show_rejections(args.source, args.period)
+        return show_rejections(args.source, args.period, args.province)
     return run_half_year(HalfYear.parse(args.period))
 
 
-def show_rejections(source: str, period: str) -> int:
-    """Print the period's rejected rows (file, row, column, value, reason) and its batches' validation pages."""
+def show_rejections(source: str, period: str, province: str | None = None) -> int:
+    """Print the period's rejected rows (file, row, column, value, reason) and its batches' validation pages: of one
+    province, or of every province, each line then naming its province where the deployment has several."""
+    from dxstats import settings
     from dxstats.warehouse import Warehouse
 
     warehouse = Warehouse()
     try:
         with warehouse.begin() as conn:
-            rows = warehouse.query(conn, "operations/rejected_rows_of_period", source=source, period=period)
+            rows = warehouse.query(conn, "operations/rejected_rows_of_period", source=source, period=period,
+                                   province=province)
     finally:
         warehouse.close()
-    for file_name, row, column, value, reason, _page in rows:
-        print(f"{file_name}, row {row}, column {column}: {value!r} — {reason}")
-    for page in sorted({r[5] for r in rows if r[5]}):
+    several = province is None and len(settings.provinces()) > 1
+    for code, file_name, row, column, value, reason, _page in rows:
+        where = f"province {code}, {file_name}" if several else file_name
+        print(f"{where}, row {row}, column {column}: {value!r} — {reason}")
+    for page in sorted({r[6] for r in rows if r[6]}):
         print(f"validation page: {page}")
-    print(f"{len(rows)} rejected value(s) in {source} {period}")
+    scope = f" of province {province}" if province else ""
+    print(f"{len(rows)} rejected value(s) in {source} {period}{scope}")
     return 0
 
 

@@ -111,13 +111,15 @@ def extract_period(path: str, period: str, province: str, force: bool = False) -
 
 def _alert_on_rejections(warehouse: Any, result: Any) -> None:
     """Alert when a loaded batch lost more rows than allowed, with the most frequent reasons."""
-    from dxstats import alerts
+    from dxstats import alerts, settings
 
     with warehouse.begin() as conn:
         reasons = [(r[0], int(r[1])) for r in warehouse.query(conn, "operations/rejections_for_period",
-                                                             source=result.source, period=result.period)]
+                                                             source=result.source, period=result.period,
+                                                             province=result.province)]
+    named = result.province if len(settings.provinces()) > 1 else None  # one province: alerts do not name it
     alert = alerts.rejected_rows_alert(result.source, result.period, result.files, result.rows_read,
-                                       result.rows_rejected, reasons)
+                                       result.rows_rejected, reasons, province=named)
     if alert:
         alerts.send(alert)
 

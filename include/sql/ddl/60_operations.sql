@@ -19,21 +19,23 @@ SELECT b.*,
             WHEN LENGTH(b.period) = 4 THEN CAST(b.period || '-01-01' AS DATE) END AS period_start
 FROM audit.batches AS b;
 
--- The last successful load of each source and period: its files and rows.
+-- The last successful load of each source, period and province: its files and rows. (province_code comes last:
+-- PostgreSQL replaces a view only with its columns kept in place.)
 CREATE OR REPLACE VIEW audit.last_loads AS
 SELECT source, period, MAX(finished_at) AS loaded_at, COUNT(*) AS files,
        CAST(SUM(rows_read) AS BIGINT) AS rows_read, CAST(SUM(rows_loaded) AS BIGINT) AS rows_loaded,
-       CAST(SUM(rows_rejected) AS BIGINT) AS rows_rejected
+       CAST(SUM(rows_rejected) AS BIGINT) AS rows_rejected, province_code
 FROM audit.batches
 WHERE status = 'loaded'
-GROUP BY source, period;
+GROUP BY source, period, province_code;
 
--- Rows rejected from the files in force, by source, period and reason (a row failing two checks counts in both).
+-- Rows rejected from the files in force, by source, period, province and reason (a row failing two checks counts
+-- in both).
 CREATE OR REPLACE VIEW audit.rejections_by_reason AS
-SELECT b.source, b.period, r.check_name, r.reason, COUNT(*) AS rows_rejected
+SELECT b.source, b.period, r.check_name, r.reason, COUNT(*) AS rows_rejected, b.province_code
 FROM audit.rejected_rows AS r
 JOIN audit.batches AS b ON b.batch_id = r.batch_id AND b.status = 'loaded'
-GROUP BY b.source, b.period, r.check_name, r.reason;
+GROUP BY b.source, b.period, b.province_code, r.check_name, r.reason;
 
 -- Each source against its schedule today, per province that has loaded it: the latest period loaded, the latest
 -- one due by now (its end plus due_days has passed), and fresh / late / missing. A source no province has loaded
