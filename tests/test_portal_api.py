@@ -118,6 +118,31 @@ def test_a_repeated_page_counts_its_filings_once(warehouse, landing, simulator, 
     assert manifest["repeated_items_dropped"] == PAGE
 
 
+def test_two_different_filings_with_one_id_both_reach_the_load_which_rejects_both(warehouse, landing, monkeypatch):
+    """Not a repeated page: the portal sent two filings under one id. Neither is dropped before the load, which
+    rejects every copy and records them in audit, as for a file."""
+    from dxstats.portal_api import _write_month
+
+    folder = api_folder(JANUARY, landing)
+    folder.mkdir(parents=True)
+    first, second = valid_row(1), valid_row(1, kenh="1")  # one id, two filings (one online, one in person)
+    pages = {1: [first, valid_row(2), valid_row(3)], 2: [second, valid_row(4), valid_row(5)],
+             3: [first]}  # page 3 repeats page 1's first item
+    manifest = {"pages": {}}
+    for number, items in pages.items():
+        (folder / f"page_{number:04d}.json").write_text(json.dumps({"page": number, "items": items}),
+                                                        encoding="utf-8")
+        manifest["pages"][str(number)] = {"file": f"page_{number:04d}.json", "items": len(items)}
+    path = _write_month(JANUARY, landing, folder, manifest)
+    assert (manifest["filings"], manifest["repeated_items_dropped"]) == (6, 1)
+    assert path.read_text(encoding="utf-8").count(first["ma_ho_so"]) == 2
+    monkeypatch.setenv("DXSTATS_PORTAL_SOURCE", "api")
+    result = ingest_portal_month(JANUARY, "api", warehouse, landing)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (6, 4, 2)
+    reasons = warehouse.frame("SELECT DISTINCT reason FROM audit.rejected_rows")["reason"].tolist()
+    assert reasons == ["filing id appears more than once in the file; every copy is rejected"]
+
+
 @pytest.mark.parametrize("kind", ["truncated_json", "missing_items"])
 def test_a_broken_page_fails_naming_it_and_a_retry_resumes_there(warehouse, landing, simulator, sleeps,
                                                                  monkeypatch, kind):

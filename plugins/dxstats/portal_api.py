@@ -286,14 +286,19 @@ def _land_page(folder: Path, manifest: dict[str, Any], page: Page) -> None:
 
 
 def _write_month(month: Month, landing: Path, folder: Path, manifest: dict[str, Any]) -> Path:
-    """Every landed filing once (the first page that had it), as the month's CSV for the ingest."""
-    seen: set[str] = set()
+    """Every landed filing once, as the month's CSV for the ingest.
+
+    An item the same in every field the file carries as one seen on an earlier page is that item again (the
+    pages shifted while they were read) and is dropped. Two different items with one filing id are both
+    written: the load then rejects every copy and audit records them, as for a file the portal sent.
+    """
+    seen: set[tuple[str, ...]] = set()
     rows, repeated = [], 0
     for number in sorted(int(n) for n in manifest["pages"]):
         page = json.loads((folder / manifest["pages"][str(number)]["file"]).read_text(encoding="utf-8"))
         for item in page["items"]:
-            key = item.get("ma_ho_so", "")
-            if key and key in seen:
+            key = tuple(str(item.get(field, "")) for field in FIELDS)
+            if key in seen:
                 repeated += 1
                 continue
             seen.add(key)
