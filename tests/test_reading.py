@@ -22,6 +22,25 @@ def test_csv_headers_in_either_language_and_with_or_without_bom(tmp_path: Path, 
     assert table.frame["filing_id"].tolist() == ["T-202201-000001", "T-202201-000002", "T-202201-000003"]
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(tmp_path: Path, newline: str):
+    """A value written over two lines is one row, a blank line is a row; blank lines at the end move nothing,
+    and a misshapen row below them is named by the same numbers."""
+    path = write_csv(tmp_path / "f.csv", valid_rows(4))
+    header, *records = path.read_text(encoding="utf-8-sig").splitlines()
+    assert f'"{PERSONAL["dia_chi"]}"' in records[0]  # quoted (it has a comma): it may span lines
+    records[0] = records[0].replace(PERSONAL["dia_chi"], f"{PERSONAL['dia_chi']}{newline}Ấp 3", 1)
+    lines = [header, records[0], "", records[1], "", "", records[2], records[3], "", ""]
+    path.write_text(newline.join(lines), encoding="utf-8", newline="")
+    table = read_table(path, CONTRACT)
+    assert table.frame["source_row"].tolist() == [2, 4, 7, 8]
+    assert table.frame["filing_id"].tolist() == [r["ma_ho_so"] for r in valid_rows(4)]
+
+    path.write_text(newline.join([*lines[:8], "T-1,only,three", records[3]]), encoding="utf-8", newline="")
+    with pytest.raises(SourceFileError, match=r"row 9: row has 3 fields, expected 20"):
+        read_table(path, CONTRACT)
+
+
 def test_headers_match_with_diacritics_and_case(tmp_path: Path):
     path = tmp_path / "f.csv"
     rows = valid_rows(1)

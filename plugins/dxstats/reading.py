@@ -2,7 +2,8 @@
 
 It keeps only the contract's columns, so personal data in a source file is never held in
 memory, and returns every value as text with the row number a person would see in the file
-(the header is row 1). Typing and checking happen later; here a file is either readable or
+opened as a spreadsheet (the header is row 1; a value written over several lines is one row, a
+blank line is a row). Typing and checking happen later; here a file is either readable or
 it is rejected whole with a :class:`SourceFileError` that says where and why.
 """
 
@@ -130,6 +131,8 @@ class _CsvStream(TableStream):
     delimiter: str = ","
     positions: dict[int, str] = field(default_factory=dict)
     width: int = 0
+    #: for each blank line below the header, the records above it; None when there is none (the usual file)
+    blank_lines: Any = None
 
     def chunks(self, rows: int) -> Iterator[RawTable]:
         import pyarrow as pa
@@ -176,9 +179,19 @@ class _CsvStream(TableStream):
         if _arrow_encoding(self.codec) != "utf8":
             # Legacy Vietnamese code pages write tone marks as combining characters; store them composed.
             frame = frame.apply(lambda column: column.str.normalize("NFC"))
-        first = self.header_row + 1 + before
-        frame[ROW] = range(first, first + len(frame))
+        frame[ROW] = self._rows(before, len(frame))
         return _finish(self.path, frame, self.contract, self.dropped_columns, self.header_row)
+
+    def _rows(self, before: int, count: int) -> Any:
+        """The file rows of records ``before`` to ``before + count`` as a spreadsheet numbers them: Arrow skips
+        blank lines, which a spreadsheet shows as rows, so each blank line above a record moves it down one."""
+        import numpy as np
+
+        records = np.arange(before, before + count)
+        rows = self.header_row + 1 + records
+        if self.blank_lines is not None:
+            rows += np.searchsorted(self.blank_lines, records, side="right")
+        return rows
 
 
 def read_ahead(chunks: Iterator[T]) -> Iterator[T]:
@@ -270,7 +283,65 @@ def _open_csv(path: Path, contract: Contract, encoding: str, delimiter: str, hea
     header = _csv_header(path, codec, delimiter, header_row)
     positions, dropped = map_header(path, header, contract, header_row)
     return _CsvStream(path, contract, dropped, header_row, codec=codec, delimiter=delimiter, positions=positions,
-                      width=len(header))
+                      width=len(header), blank_lines=_blank_lines(path, codec, delimiter, header_row))
+
+
+def _blank_lines(path: Path, codec: str, delimiter: str, header_row: int) -> Any:
+    """For each blank line below the header, how many records come before it; None when the file has none.
+
+    Rows are numbered as a spreadsheet shows them (a value written over several lines is one row, a
+    blank line is a row), so that a rejection names the row the sender sees. Most files have no blank
+    line, which a byte scan tells (0.1 s a million rows); only a file with one is read as CSV here,
+    since an empty line may also be inside a quoted value.
+    """
+    import numpy as np
+
+    if not _has_blank_line(path):
+        return None
+    found, records = [], 0
+    with open(path, encoding=codec, newline="") as text:
+        for _ in range(header_row):
+            text.readline()
+        for record in csv.reader(text, delimiter=delimiter):
+            if record:
+                records += 1
+            else:
+                found.append(records)
+    return np.array(found, dtype=np.int64) if found else None
+
+
+def _has_blank_line(path: Path) -> bool:
+    """Whether an empty line comes before the file's last record (empty lines at its end move no row)."""
+    import numpy as np
+
+    end = _content_end(path)
+    previous = b""
+    with open(path, "rb") as handle:
+        while (left := end - handle.tell()) > 0 and (block := handle.read(min(1 << 22, left))):
+            edge = previous[-2:] + block[:2]
+            if b"\n\n" in edge or b"\n\r\n" in edge:
+                return True
+            data = np.frombuffer(block, dtype=np.uint8)
+            newlines = np.flatnonzero(data == 10)
+            gaps = np.diff(newlines)
+            if (gaps == 1).any() or ((gaps == 2) & (data[newlines[1:] - 1] == 13)).any():
+                return True
+            previous = block
+    return False
+
+
+def _content_end(path: Path) -> int:
+    """The file's size without the line breaks it ends with."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        while size:
+            handle.seek(max(size - 4096, 0))
+            tail = handle.read(size - handle.tell())
+            kept = tail.rstrip(b"\r\n")
+            size -= len(tail) - len(kept)
+            if kept:
+                break
+    return size
 
 
 def _arrow_encoding(codec: str) -> str:
@@ -402,13 +473,15 @@ def _is_utf8(data: memoryview) -> bool:
 
 
 def _locate_csv_problem(path: Path, codec: str, delimiter: str, width: int, header_row: int) -> SourceFileError:
-    """Find the first misshapen row, without echoing its content (it may be personal)."""
+    """Find the first misshapen row, without echoing its content (it may be personal); rows are numbered as
+    everywhere else (:func:`_blank_lines`): a record is one row however many lines it spans, a blank line one."""
     with open(path, encoding=codec, newline="") as text:
-        reader = csv.reader(text, delimiter=delimiter)
-        for record in reader:
-            if reader.line_num > header_row and len(record) != width:
+        for _ in range(header_row):
+            text.readline()
+        for row, record in enumerate(csv.reader(text, delimiter=delimiter), start=header_row + 1):
+            if record and len(record) != width:
                 return SourceFileError(path, f"row has {len(record)} fields, expected {width} "
-                                             "(a truncated or misquoted file?)", row=reader.line_num)
+                                             "(a truncated or misquoted file?)", row=row)
     return SourceFileError(path, "the CSV could not be parsed (unbalanced quotes?)")
 
 
