@@ -41,8 +41,11 @@ filed AS (
     -- day's row is repeated as often as the versions match it, as each of its filings was, so nothing
     -- counts differently. The codes are grouped byte by byte on PostgreSQL (COLLATE "C": no locale
     -- comparisons; the order is never shown) and handed on in the database's collation.
-    SELECT agency_code /*postgresql: COLLATE "default"*/ AS agency_code, agency_kind /*postgresql: COLLATE "default"*/ AS agency_kind,
-           district_code /*postgresql: COLLATE "default"*/ AS district_code, received_half /*postgresql: COLLATE "default"*/ AS received_half, processed,
+    SELECT agency_code /*postgresql: COLLATE "default"*/ AS agency_code,
+           agency_kind /*postgresql: COLLATE "default"*/ AS agency_kind,
+           district_code /*postgresql: COLLATE "default"*/ AS district_code,
+           received_half /*postgresql: COLLATE "default"*/ AS received_half,
+           processed,
            processed_half /*postgresql: COLLATE "default"*/ AS processed_half,
            CAST(SUM(filings) AS BIGINT) AS filings,
            CAST(SUM(in_person) AS BIGINT) AS in_person,
@@ -59,10 +62,14 @@ filed AS (
     FROM (
         SELECT d.*, COALESCE(a.agency_kind, 'unknown') /*postgresql: COLLATE "C"*/ AS agency_kind,
                CASE WHEN u.unit_level = 'district' THEN u.unit_code
-                    WHEN pu.unit_level = 'district' THEN pu.unit_code END /*postgresql: COLLATE "C"*/ AS district_code,
+                    WHEN pu.unit_level = 'district' THEN pu.unit_code END /*postgresql: COLLATE "C"*/
+                   AS district_code,
                (CAST(EXTRACT(YEAR FROM d.received_on) AS VARCHAR)
-                   || CASE WHEN EXTRACT(MONTH FROM d.received_on) <= 6 THEN '-H1' ELSE '-H2' END) /*postgresql: COLLATE "C"*/ AS received_half,
-               (CAST(d.finished_year AS VARCHAR) || CASE WHEN d.finished_h1 THEN '-H1' ELSE '-H2' END) /*postgresql: COLLATE "C"*/
+                   || CASE WHEN EXTRACT(MONTH FROM d.received_on) <= 6 THEN '-H1' ELSE '-H2' END)
+                   /*postgresql: COLLATE "C"*/
+                   AS received_half,
+               (CAST(d.finished_year AS VARCHAR) || CASE WHEN d.finished_h1 THEN '-H1' ELSE '-H2' END)
+                   /*postgresql: COLLATE "C"*/
                    AS processed_half
         FROM (
             SELECT agency_code, received_on, processed, finished_year, finished_h1,
@@ -80,7 +87,8 @@ filed AS (
                    COUNT(*) FILTER (WHERE e_result) AS with_e_result
             FROM (
                 SELECT channel, service_level, finished_at, due_at, has_fee, paid_online, digitised, e_result,
-                       synced, agency_code /*postgresql: COLLATE "C"*/ AS agency_code, CAST(received_at AS DATE) AS received_on,
+                       synced, agency_code /*postgresql: COLLATE "C"*/ AS agency_code,
+                       CAST(received_at AS DATE) AS received_on,
                        status IN (9, 10) AS processed,
                        -- the finish's half-year only where it counts (processed), so the rest share a group;
                        -- as numbers here, made text once per group below
@@ -196,17 +204,22 @@ online_pairs AS (
     -- themselves, not from filed: no dimension is needed, and filed would be as many rows again. Only the
     -- filings received in the period (a pair of another half-year never meets an offering: halves are the
     -- period's). One grouping over both sources (not a DISTINCT of each and a UNION of the two), on codes
-    -- in the "C" collation; offered compares them in it.
+    -- in the "C" collation, which offered keeps for its window.
     SELECT agency_code, procedure_code, half_year
     FROM (
-        SELECT agency_code /*postgresql: COLLATE "C"*/ AS agency_code, procedure_code /*postgresql: COLLATE "C"*/ AS procedure_code,
+        SELECT agency_code /*postgresql: COLLATE "C"*/ AS agency_code,
+               procedure_code /*postgresql: COLLATE "C"*/ AS procedure_code,
                (CAST(EXTRACT(YEAR FROM received_at) AS VARCHAR)
-                   || CASE WHEN EXTRACT(MONTH FROM received_at) <= 6 THEN '-H1' ELSE '-H2' END) /*postgresql: COLLATE "C"*/ AS half_year
+                   || CASE WHEN EXTRACT(MONTH FROM received_at) <= 6 THEN '-H1' ELSE '-H2' END)
+                   /*postgresql: COLLATE "C"*/
+                   AS half_year
         FROM core.fact_filing
         WHERE channel = 2
           AND received_at >= (SELECT since FROM periods) AND received_at < (SELECT until FROM periods)
         UNION ALL
-        SELECT agency_code /*postgresql: COLLATE "C"*/, procedure_code /*postgresql: COLLATE "C"*/, half_year /*postgresql: COLLATE "C"*/ FROM summary
+        SELECT agency_code /*postgresql: COLLATE "C"*/, procedure_code /*postgresql: COLLATE "C"*/,
+               half_year /*postgresql: COLLATE "C"*/
+        FROM summary
         WHERE received_online > 0 AND procedure_code IS NOT NULL
     ) AS o
     GROUP BY agency_code, procedure_code, half_year
@@ -225,7 +238,8 @@ offering_agencies AS (
     JOIN core.dim_agency AS a
       ON a.valid_from <= h.last_day AND (a.valid_to IS NULL OR h.last_day < a.valid_to)
     WHERE a.agency_kind IN ('so_nganh', 'nganh_doc', 'huyen', 'xa')
-      AND NOT EXISTS (SELECT 1 FROM totals_only AS t WHERE t.half_year = h.half_year AND t.agency_code = a.agency_code)
+      AND NOT EXISTS (SELECT 1 FROM totals_only AS t
+                      WHERE t.half_year = h.half_year AND t.agency_code = a.agency_code)
 ),
 offerings AS (
     -- a department or vertical agency with its own provincial procedures (matched on its code), a district or
@@ -246,19 +260,37 @@ offerings AS (
     WHERE a.agency_kind IN ('huyen', 'xa') AND p.service_level IN ('toan_trinh', 'mot_phan')
 ),
 offered AS (
+    -- Each offering, and whether it had online filings: the offerings and the online pairs in one stream,
+    -- partitioned by (half-year, agency, procedure), rather than a join of the two. PostgreSQL picks a join's
+    -- method from row estimates it cannot make here (the bounds are known only when it runs); one trial
+    -- got a merge join on half the key that compared 54 million pairs. A window is one sort, whatever the
+    -- estimates.
     SELECT o.half_year, o.agency_kind, o.agency_code, o.procedure_code,
            CASE WHEN u.unit_level = 'district' THEN u.unit_code
                 WHEN pu.unit_level = 'district' THEN pu.unit_code END AS district_code,
-           op.procedure_code IS NOT NULL AS generated_online_filings
-    FROM offerings AS o
+           o.generated_online_filings
+    FROM (
+        SELECT half_year /*postgresql: COLLATE "default"*/ AS half_year,
+               agency_code /*postgresql: COLLATE "default"*/ AS agency_code,
+               procedure_code /*postgresql: COLLATE "default"*/ AS procedure_code,
+               agency_kind, unit_code, last_day, offering,
+               MAX(online) OVER (PARTITION BY half_year, agency_code, procedure_code) = 1 AS generated_online_filings
+        FROM (
+            SELECT half_year /*postgresql: COLLATE "C"*/ AS half_year,
+                   agency_code /*postgresql: COLLATE "C"*/ AS agency_code,
+                   procedure_code /*postgresql: COLLATE "C"*/ AS procedure_code,
+                   agency_kind, unit_code, last_day, 1 AS offering, 0 AS online
+            FROM offerings
+            UNION ALL
+            SELECT half_year, agency_code, procedure_code, NULL, NULL, NULL, 0, 1 FROM online_pairs
+        ) AS p
+    ) AS o
     LEFT JOIN core.dim_unit AS u
       ON u.unit_code = o.unit_code AND u.valid_from <= o.last_day AND (u.valid_to IS NULL OR o.last_day < u.valid_to)
     LEFT JOIN core.dim_unit AS pu
       ON pu.unit_code = u.parent_code AND pu.valid_from <= o.last_day
      AND (pu.valid_to IS NULL OR o.last_day < pu.valid_to)
-    LEFT JOIN online_pairs AS op
-      ON op.agency_code = o.agency_code /*postgresql: COLLATE "C"*/ AND op.procedure_code = o.procedure_code /*postgresql: COLLATE "C"*/
-     AND op.half_year = o.half_year /*postgresql: COLLATE "C"*/
+    WHERE o.offering = 1
 ),
 services AS (
     SELECT half_year,
