@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from dxstats.periods import HalfYear
 from dxstats.settings import SQL_DIR
+from dxstats.warehouse import for_engine
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,8 +35,6 @@ def filing_indicators_sql(dialect: str) -> str:
     bound to the half-year's dates (``mart/queries/filing_indicators_for_half_year.sql``), so that only the
     filings and summaries that count in that half-year are read, and only that half-year's rows are kept.
     Its engine clauses (``/*postgresql: COLLATE "C"*/``) are made SQL for ``dialect``, as for the view."""
-    from dxstats.warehouse import for_engine
-
     view = for_engine((SQL_DIR / "mart" / "filing_indicators.sql").read_text(encoding="utf-8"), dialect)
     match = _FILING_VIEW.search(view)
     if match is None:
