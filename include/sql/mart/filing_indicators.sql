@@ -204,7 +204,7 @@ online_pairs AS (
     -- themselves, not from filed: no dimension is needed, and filed would be as many rows again. Only the
     -- filings received in the period (a pair of another half-year never meets an offering: halves are the
     -- period's). One grouping over both sources (not a DISTINCT of each and a UNION of the two), on codes
-    -- in the "C" collation, which offered keeps for its window.
+    -- in the "C" collation, which offered's join keeps.
     SELECT agency_code, procedure_code, half_year
     FROM (
         SELECT agency_code /*postgresql: COLLATE "C"*/ AS agency_code,
@@ -260,37 +260,24 @@ offerings AS (
     WHERE a.agency_kind IN ('huyen', 'xa') AND p.service_level IN ('toan_trinh', 'mot_phan')
 ),
 offered AS (
-    -- Each offering, and whether it had online filings: the offerings and the online pairs in one stream,
-    -- partitioned by (half-year, agency, procedure), rather than a join of the two. PostgreSQL picks a join's
-    -- method from row estimates it cannot make here (the bounds are known only when it runs); one trial
-    -- got a merge join on half the key that compared 54 million pairs. A window is one sort, whatever the
-    -- estimates.
+    -- the pairs keep the "C" collation, so the join compares in it (both sides explicitly: PostgreSQL then
+    -- hashes the pairs; a trial with them handed back in the default collation got a merge join on half the
+    -- key that compared 54 million pairs). A window over the offerings and the pairs instead of the join
+    -- gives the same rows whatever the estimates, but costs ~1 s more on PostgreSQL and on DuckDB.
     SELECT o.half_year, o.agency_kind, o.agency_code, o.procedure_code,
            CASE WHEN u.unit_level = 'district' THEN u.unit_code
                 WHEN pu.unit_level = 'district' THEN pu.unit_code END AS district_code,
-           o.generated_online_filings
-    FROM (
-        SELECT half_year /*postgresql: COLLATE "default"*/ AS half_year,
-               agency_code /*postgresql: COLLATE "default"*/ AS agency_code,
-               procedure_code /*postgresql: COLLATE "default"*/ AS procedure_code,
-               agency_kind, unit_code, last_day, offering,
-               MAX(online) OVER (PARTITION BY half_year, agency_code, procedure_code) = 1 AS generated_online_filings
-        FROM (
-            SELECT half_year /*postgresql: COLLATE "C"*/ AS half_year,
-                   agency_code /*postgresql: COLLATE "C"*/ AS agency_code,
-                   procedure_code /*postgresql: COLLATE "C"*/ AS procedure_code,
-                   agency_kind, unit_code, last_day, 1 AS offering, 0 AS online
-            FROM offerings
-            UNION ALL
-            SELECT half_year, agency_code, procedure_code, NULL, NULL, NULL, 0, 1 FROM online_pairs
-        ) AS p
-    ) AS o
+           op.procedure_code IS NOT NULL AS generated_online_filings
+    FROM offerings AS o
     LEFT JOIN core.dim_unit AS u
       ON u.unit_code = o.unit_code AND u.valid_from <= o.last_day AND (u.valid_to IS NULL OR o.last_day < u.valid_to)
     LEFT JOIN core.dim_unit AS pu
       ON pu.unit_code = u.parent_code AND pu.valid_from <= o.last_day
      AND (pu.valid_to IS NULL OR o.last_day < pu.valid_to)
-    WHERE o.offering = 1
+    LEFT JOIN online_pairs AS op
+      ON op.agency_code /*postgresql: COLLATE "C"*/ = o.agency_code /*postgresql: COLLATE "C"*/
+     AND op.procedure_code /*postgresql: COLLATE "C"*/ = o.procedure_code /*postgresql: COLLATE "C"*/
+     AND op.half_year /*postgresql: COLLATE "C"*/ = o.half_year /*postgresql: COLLATE "C"*/
 ),
 services AS (
     SELECT half_year,
