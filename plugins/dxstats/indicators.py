@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from dxstats.periods import HalfYear
 from dxstats.settings import SQL_DIR
+from dxstats.warehouse import for_engine
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,7 +20,7 @@ SCOPE_ORDER = {"province": 0, "agency_kind": 1, "agency": 2}
 
 def filing_indicators(warehouse: Warehouse, half_year: HalfYear) -> pd.DataFrame:
     """Every scope's row for the half-year: province first, then agency kinds, then agencies."""
-    frame = warehouse.frame(filing_indicators_sql(), half_year=str(half_year))
+    frame = warehouse.frame(filing_indicators_sql(warehouse.dialect), half_year=str(half_year))
     order = frame["scope"].map(SCOPE_ORDER)
     return frame.assign(_order=order).sort_values(["_order", "agency_kind", "agency_code"]).drop(columns="_order")
 
@@ -29,11 +30,12 @@ _FILING_VIEW = re.compile(r"CREATE OR REPLACE VIEW mart\.filing_indicators AS\s+
                           r"WITH periods AS \((?P<periods>.*?)\n\),\n(?P<rest>.*?);?\s*$", re.S)
 
 
-def filing_indicators_sql() -> str:
+def filing_indicators_sql(dialect: str) -> str:
     """The query for one half-year (``:half_year``): ``mart.filing_indicators``' own body with its ``periods``
     bound to the half-year's dates (``mart/queries/filing_indicators_for_half_year.sql``), so that only the
-    filings and summaries that count in that half-year are read, and only that half-year's rows are kept."""
-    view = (SQL_DIR / "mart" / "filing_indicators.sql").read_text(encoding="utf-8")
+    filings and summaries that count in that half-year are read, and only that half-year's rows are kept.
+    Its engine clauses (``/*postgresql: COLLATE "C"*/``) are made SQL for ``dialect``, as for the view."""
+    view = for_engine((SQL_DIR / "mart" / "filing_indicators.sql").read_text(encoding="utf-8"), dialect)
     match = _FILING_VIEW.search(view)
     if match is None:
         raise ValueError("mart/filing_indicators.sql: expected the view's body to begin with WITH periods AS (...)")

@@ -47,14 +47,18 @@ def sql_file(name: str, dialect: str) -> Path:
 _ENGINE_CLAUSE = re.compile(r"/\*(" + "|".join(DIALECTS) + r"):(.*?)\*/", re.DOTALL)
 
 
+def for_engine(text: str, dialect: str) -> str:
+    """SQL text with its engine clauses (``/*<dialect>: …*/``) made SQL for ``dialect``, the others' left out."""
+    return _ENGINE_CLAUSE.sub(lambda m: m.group(2).strip() if m.group(1) == dialect else "", text)
+
+
 def statements(path: Path, dialect: str) -> list[str]:
-    """The SQL statements of a file for ``dialect``, comments kept, and its engine clauses (``/*<dialect>: …*/``)
-    made SQL: the other engines' are left out, so a statement only one engine has leaves only its comments on
-    the others, and a statement of nothing but comments is dropped."""
+    """The SQL statements of a file for ``dialect``, comments kept, and its engine clauses made SQL
+    (:func:`for_engine`): a statement only one engine has leaves only its comments on the others, and a
+    statement of nothing but comments is dropped."""
     import sqlparse
 
-    text = _ENGINE_CLAUSE.sub(lambda m: m.group(2).strip() if m.group(1) == dialect else "",
-                              path.read_text(encoding="utf-8"))
+    text = for_engine(path.read_text(encoding="utf-8"), dialect)
     return [s.strip().rstrip(";").rstrip() for s in sqlparse.split(text)
             if sqlparse.format(s, strip_comments=True).strip(" \n;")]
 

@@ -32,31 +32,85 @@ CREATE OR REPLACE VIEW mart.filing_indicators AS
 WITH periods AS (
     SELECT CAST('0001-01-01' AS DATE) AS since, CAST('9999-12-31' AS DATE) AS until
 ),
-filings AS (
-    SELECT f.channel, f.service_level, f.procedure_code, f.status, f.finished_at, f.due_at, f.has_fee,
-           f.paid_online, f.digitised, f.e_result, f.synced, f.agency_code,
-           COALESCE(a.agency_kind, 'unknown') AS agency_kind,
-           CASE WHEN u.unit_level = 'district' THEN u.unit_code
-                WHEN pu.unit_level = 'district' THEN pu.unit_code END AS district_code,
-           CAST(EXTRACT(YEAR FROM f.received_at) AS VARCHAR)
-               || CASE WHEN EXTRACT(MONTH FROM f.received_at) <= 6 THEN '-H1' ELSE '-H2' END AS received_half,
-           CAST(EXTRACT(YEAR FROM f.finished_at) AS VARCHAR)
-               || CASE WHEN EXTRACT(MONTH FROM f.finished_at) <= 6 THEN '-H1' ELSE '-H2' END AS finished_half
-    FROM core.fact_filing AS f
-    LEFT JOIN core.dim_agency AS a
-      ON a.agency_code = f.agency_code
-     AND a.valid_from <= CAST(f.received_at AS DATE)
-     AND (a.valid_to IS NULL OR CAST(f.received_at AS DATE) < a.valid_to)
-    LEFT JOIN core.dim_unit AS u
-      ON u.unit_code = a.unit_code
-     AND u.valid_from <= CAST(f.received_at AS DATE)
-     AND (u.valid_to IS NULL OR CAST(f.received_at AS DATE) < u.valid_to)
-    LEFT JOIN core.dim_unit AS pu
-      ON pu.unit_code = u.parent_code
-     AND pu.valid_from <= CAST(f.received_at AS DATE)
-     AND (pu.valid_to IS NULL OR CAST(f.received_at AS DATE) < pu.valid_to)
-    WHERE (f.received_at >= (SELECT since FROM periods) AND f.received_at < (SELECT until FROM periods))
-       OR (f.finished_at >= (SELECT since FROM periods) AND f.finished_at < (SELECT until FROM periods))
+filed AS (
+    -- The filings reduced once to the counts every later step needs, by half-year of reception, processing
+    -- state, half-year of finish and agency, with the agency's kind and district on the reception date: the
+    -- millions of filings are read once and never kept (a CTE of them, read by several steps, is written
+    -- to disk by PostgreSQL and read back by each). Two steps: first by agency and reception day (what the
+    -- dimensions' versions depend on), then joined to the dimensions, so the joins see ~5x fewer rows. A
+    -- day's row is repeated as often as the versions match it, as each of its filings was, so nothing
+    -- counts differently. The codes are grouped byte by byte on PostgreSQL (COLLATE "C": no locale
+    -- comparisons; the order is never shown) and handed on in the database's collation.
+    SELECT agency_code /*postgresql: COLLATE "default"*/ AS agency_code,
+           agency_kind /*postgresql: COLLATE "default"*/ AS agency_kind,
+           district_code /*postgresql: COLLATE "default"*/ AS district_code,
+           received_half /*postgresql: COLLATE "default"*/ AS received_half,
+           processed,
+           processed_half /*postgresql: COLLATE "default"*/ AS processed_half,
+           CAST(SUM(filings) AS BIGINT) AS filings,
+           CAST(SUM(in_person) AS BIGINT) AS in_person,
+           CAST(SUM(online) AS BIGINT) AS online,
+           CAST(SUM(by_post) AS BIGINT) AS by_post,
+           CAST(SUM(full_process) AS BIGINT) AS full_process,
+           CAST(SUM(full_process_online) AS BIGINT) AS full_process_online,
+           CAST(SUM(fee_filings) AS BIGINT) AS fee_filings,
+           CAST(SUM(fee_filings_paid_online) AS BIGINT) AS fee_filings_paid_online,
+           CAST(SUM(digitised) AS BIGINT) AS digitised,
+           CAST(SUM(synced) AS BIGINT) AS synced,
+           CAST(SUM(on_time) AS BIGINT) AS on_time,
+           CAST(SUM(with_e_result) AS BIGINT) AS with_e_result
+    FROM (
+        SELECT d.*, COALESCE(a.agency_kind, 'unknown') /*postgresql: COLLATE "C"*/ AS agency_kind,
+               CASE WHEN u.unit_level = 'district' THEN u.unit_code
+                    WHEN pu.unit_level = 'district' THEN pu.unit_code END /*postgresql: COLLATE "C"*/
+                   AS district_code,
+               (CAST(EXTRACT(YEAR FROM d.received_on) AS VARCHAR)
+                   || CASE WHEN EXTRACT(MONTH FROM d.received_on) <= 6 THEN '-H1' ELSE '-H2' END)
+                   /*postgresql: COLLATE "C"*/
+                   AS received_half,
+               (CAST(d.finished_year AS VARCHAR) || CASE WHEN d.finished_h1 THEN '-H1' ELSE '-H2' END)
+                   /*postgresql: COLLATE "C"*/
+                   AS processed_half
+        FROM (
+            SELECT agency_code, received_on, processed, finished_year, finished_h1,
+                   COUNT(*) AS filings,
+                   COUNT(*) FILTER (WHERE channel = 1) AS in_person,
+                   COUNT(*) FILTER (WHERE channel = 2) AS online,
+                   COUNT(*) FILTER (WHERE channel = 3) AS by_post,
+                   COUNT(*) FILTER (WHERE service_level = 'toan_trinh') AS full_process,
+                   COUNT(*) FILTER (WHERE service_level = 'toan_trinh' AND channel = 2) AS full_process_online,
+                   COUNT(*) FILTER (WHERE has_fee) AS fee_filings,
+                   COUNT(*) FILTER (WHERE has_fee AND paid_online) AS fee_filings_paid_online,
+                   COUNT(*) FILTER (WHERE digitised) AS digitised,
+                   COUNT(*) FILTER (WHERE synced) AS synced,
+                   COUNT(*) FILTER (WHERE finished_at <= due_at) AS on_time,
+                   COUNT(*) FILTER (WHERE e_result) AS with_e_result
+            FROM (
+                SELECT channel, service_level, finished_at, due_at, has_fee, paid_online, digitised, e_result,
+                       synced, agency_code /*postgresql: COLLATE "C"*/ AS agency_code,
+                       CAST(received_at AS DATE) AS received_on,
+                       status IN (9, 10) AS processed,
+                       -- the finish's half-year only where it counts (processed), so the rest share a group;
+                       -- as numbers here, made text once per group below
+                       CASE WHEN status IN (9, 10) THEN EXTRACT(YEAR FROM finished_at) END AS finished_year,
+                       CASE WHEN status IN (9, 10) THEN EXTRACT(MONTH FROM finished_at) <= 6 END AS finished_h1
+                FROM core.fact_filing
+                WHERE (received_at >= (SELECT since FROM periods) AND received_at < (SELECT until FROM periods))
+                   OR (finished_at >= (SELECT since FROM periods) AND finished_at < (SELECT until FROM periods))
+            ) AS f
+            GROUP BY agency_code, received_on, processed, finished_year, finished_h1
+        ) AS d
+        LEFT JOIN core.dim_agency AS a
+          ON a.agency_code = d.agency_code /*postgresql: COLLATE "C"*/
+         AND a.valid_from <= d.received_on AND (a.valid_to IS NULL OR d.received_on < a.valid_to)
+        LEFT JOIN core.dim_unit AS u
+          ON u.unit_code = a.unit_code
+         AND u.valid_from <= d.received_on AND (u.valid_to IS NULL OR d.received_on < u.valid_to)
+        LEFT JOIN core.dim_unit AS pu
+          ON pu.unit_code = u.parent_code
+         AND pu.valid_from <= d.received_on AND (pu.valid_to IS NULL OR d.received_on < pu.valid_to)
+    ) AS j
+    GROUP BY agency_code, agency_kind, district_code, received_half, processed, processed_half
 ),
 exported AS (
     SELECT DISTINCT export_month, agency_code FROM core.fact_filing
@@ -88,28 +142,20 @@ summary AS (
                       WHERE e.export_month = s.summary_month AND e.agency_code = s.agency_code)
 ),
 facts AS (
+    -- filed has several rows per agency (processing state, half-year of finish): activity adds them up
     SELECT received_half AS half_year, agency_kind, agency_code, district_code,
-           COUNT(*) AS filings_received,
-           COUNT(*) FILTER (WHERE channel = 1) AS received_in_person,
-           COUNT(*) FILTER (WHERE channel = 2) AS received_online,
-           COUNT(*) FILTER (WHERE channel = 3) AS received_by_post,
-           COUNT(*) FILTER (WHERE service_level = 'toan_trinh') AS received_full_process,
-           COUNT(*) FILTER (WHERE service_level = 'toan_trinh' AND channel = 2) AS received_full_process_online,
-           COUNT(*) FILTER (WHERE has_fee) AS fee_filings,
-           COUNT(*) FILTER (WHERE has_fee AND paid_online) AS fee_filings_paid_online,
-           COUNT(*) FILTER (WHERE digitised) AS filings_digitised,
-           COUNT(*) AS filings_received_itemised,
-           COUNT(*) FILTER (WHERE synced) AS filings_synced,
+           filings AS filings_received, in_person AS received_in_person, online AS received_online,
+           by_post AS received_by_post, full_process AS received_full_process,
+           full_process_online AS received_full_process_online, fee_filings, fee_filings_paid_online,
+           digitised AS filings_digitised, filings AS filings_received_itemised, synced AS filings_synced,
            0 AS filings_processed, 0 AS processed_on_time, 0 AS filings_processed_itemised,
            0 AS processed_with_e_result
-    FROM filings
-    GROUP BY received_half, agency_kind, agency_code, district_code
+    FROM filed
     UNION ALL
-    SELECT finished_half, agency_kind, agency_code, district_code, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-           COUNT(*), COUNT(*) FILTER (WHERE finished_at <= due_at), COUNT(*), COUNT(*) FILTER (WHERE e_result)
-    FROM filings
-    WHERE status IN (9, 10)
-    GROUP BY finished_half, agency_kind, agency_code, district_code
+    SELECT processed_half, agency_kind, agency_code, district_code, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+           filings, on_time, filings, with_e_result
+    FROM filed
+    WHERE processed
     UNION ALL
     SELECT half_year, agency_kind, agency_code, district_code,
            SUM(received), SUM(received_in_person), SUM(received_online), SUM(received_by_post),
@@ -154,39 +200,70 @@ halves AS (
       AND h.first_day >= (SELECT since FROM periods) AND h.last_day < (SELECT until FROM periods)
 ),
 online_pairs AS (
-    SELECT DISTINCT received_half AS half_year, agency_code, procedure_code FROM filings WHERE channel = 2
-    UNION
-    SELECT DISTINCT half_year, agency_code, procedure_code FROM summary
-    WHERE received_online > 0 AND procedure_code IS NOT NULL
+    -- (half-year, agency, procedure) with an online filing or an online summary row. Read from the exports
+    -- themselves, not from filed: no dimension is needed, and filed would be as many rows again. Only the
+    -- filings received in the period (a pair of another half-year never meets an offering: halves are the
+    -- period's). One grouping over both sources (not a DISTINCT of each and a UNION of the two), on codes
+    -- in the "C" collation, which offered's join keeps.
+    SELECT agency_code, procedure_code, half_year
+    FROM (
+        SELECT agency_code /*postgresql: COLLATE "C"*/ AS agency_code,
+               procedure_code /*postgresql: COLLATE "C"*/ AS procedure_code,
+               (CAST(EXTRACT(YEAR FROM received_at) AS VARCHAR)
+                   || CASE WHEN EXTRACT(MONTH FROM received_at) <= 6 THEN '-H1' ELSE '-H2' END)
+                   /*postgresql: COLLATE "C"*/
+                   AS half_year
+        FROM core.fact_filing
+        WHERE channel = 2
+          AND received_at >= (SELECT since FROM periods) AND received_at < (SELECT until FROM periods)
+        UNION ALL
+        SELECT agency_code /*postgresql: COLLATE "C"*/, procedure_code /*postgresql: COLLATE "C"*/,
+               half_year /*postgresql: COLLATE "C"*/
+        FROM summary
+        WHERE received_online > 0 AND procedure_code IS NOT NULL
+    ) AS o
+    GROUP BY agency_code, procedure_code, half_year
 ),
 totals_only AS (
     SELECT half_year, agency_code FROM summary GROUP BY half_year, agency_code HAVING COUNT(procedure_code) = 0
     EXCEPT
-    SELECT DISTINCT received_half, agency_code FROM filings
+    SELECT received_half, agency_code FROM filed
+),
+offering_agencies AS (
+    -- the agencies of the kinds that offer services, valid on the half-year's last day, less those that sent
+    -- only total rows: excluded here, per agency, not per offered procedure (a few thousand comparisons with
+    -- totals_only, whose size the planner cannot know, instead of one per offering, ~900,000 nationally)
+    SELECT h.half_year, h.last_day, a.agency_kind, a.agency_code, a.unit_code
+    FROM halves AS h
+    JOIN core.dim_agency AS a
+      ON a.valid_from <= h.last_day AND (a.valid_to IS NULL OR h.last_day < a.valid_to)
+    WHERE a.agency_kind IN ('so_nganh', 'nganh_doc', 'huyen', 'xa')
+      AND NOT EXISTS (SELECT 1 FROM totals_only AS t
+                      WHERE t.half_year = h.half_year AND t.agency_code = a.agency_code)
 ),
 offerings AS (
     -- a department or vertical agency with its own provincial procedures (matched on its code), a district or
     -- commune People's Committee with every procedure of its level (matched on the level): two equi-joins, not
     -- one join on an OR of the cases, which compares every agency with every procedure (nationally 7,000 x 46,000)
-    SELECT h.half_year, h.last_day, a.agency_kind, a.agency_code, a.unit_code, p.procedure_code
-    FROM halves AS h
-    JOIN core.dim_agency AS a
-      ON a.valid_from <= h.last_day AND (a.valid_to IS NULL OR h.last_day < a.valid_to)
+    SELECT a.half_year, a.last_day, a.agency_kind, a.agency_code, a.unit_code, p.procedure_code
+    FROM offering_agencies AS a
     JOIN core.dim_procedure AS p
       ON p.agency_code = a.agency_code AND p.handled_at = 'tinh'
-     AND p.valid_from <= h.last_day AND (p.valid_to IS NULL OR h.last_day < p.valid_to)
+     AND p.valid_from <= a.last_day AND (p.valid_to IS NULL OR a.last_day < p.valid_to)
     WHERE a.agency_kind IN ('so_nganh', 'nganh_doc') AND p.service_level IN ('toan_trinh', 'mot_phan')
     UNION ALL
-    SELECT h.half_year, h.last_day, a.agency_kind, a.agency_code, a.unit_code, p.procedure_code
-    FROM halves AS h
-    JOIN core.dim_agency AS a
-      ON a.valid_from <= h.last_day AND (a.valid_to IS NULL OR h.last_day < a.valid_to)
+    SELECT a.half_year, a.last_day, a.agency_kind, a.agency_code, a.unit_code, p.procedure_code
+    FROM offering_agencies AS a
     JOIN core.dim_procedure AS p
       ON p.handled_at = a.agency_kind
-     AND p.valid_from <= h.last_day AND (p.valid_to IS NULL OR h.last_day < p.valid_to)
+     AND p.valid_from <= a.last_day AND (p.valid_to IS NULL OR a.last_day < p.valid_to)
     WHERE a.agency_kind IN ('huyen', 'xa') AND p.service_level IN ('toan_trinh', 'mot_phan')
 ),
 offered AS (
+    -- the pairs keep the "C" collation, so the join compares in it (both sides explicitly: PostgreSQL then
+    -- hashes the pairs; a trial with them handed back in the default collation got a merge join on half the
+    -- key that compared 54 million pairs). A window over the offerings and the pairs instead of the join
+    -- gives the same rows whatever the estimates, but costs ~1 s more on PostgreSQL and on DuckDB.
     SELECT o.half_year, o.agency_kind, o.agency_code, o.procedure_code,
            CASE WHEN u.unit_level = 'district' THEN u.unit_code
                 WHEN pu.unit_level = 'district' THEN pu.unit_code END AS district_code,
@@ -198,8 +275,9 @@ offered AS (
       ON pu.unit_code = u.parent_code AND pu.valid_from <= o.last_day
      AND (pu.valid_to IS NULL OR o.last_day < pu.valid_to)
     LEFT JOIN online_pairs AS op
-      ON op.half_year = o.half_year AND op.agency_code = o.agency_code AND op.procedure_code = o.procedure_code
-    WHERE NOT EXISTS (SELECT 1 FROM totals_only AS t WHERE t.half_year = o.half_year AND t.agency_code = o.agency_code)
+      ON op.agency_code /*postgresql: COLLATE "C"*/ = o.agency_code /*postgresql: COLLATE "C"*/
+     AND op.procedure_code /*postgresql: COLLATE "C"*/ = o.procedure_code /*postgresql: COLLATE "C"*/
+     AND op.half_year /*postgresql: COLLATE "C"*/ = o.half_year /*postgresql: COLLATE "C"*/
 ),
 services AS (
     SELECT half_year,
@@ -208,8 +286,9 @@ services AS (
                 WHEN GROUPING(agency_code) = 1 THEN 'agency_kind' ELSE 'agency' END AS scope,
            CASE WHEN GROUPING(district_code) = 0 THEN district_code
                 ELSE COALESCE(agency_code, agency_kind, 'province') END AS scope_key,
-           COUNT(DISTINCT procedure_code) AS services_offered_online,
-           COUNT(DISTINCT CASE WHEN generated_online_filings THEN procedure_code END) AS services_with_online_filings
+           COUNT(DISTINCT procedure_code /*postgresql: COLLATE "C"*/) AS services_offered_online,
+           COUNT(DISTINCT CASE WHEN generated_online_filings THEN procedure_code END /*postgresql: COLLATE "C"*/)
+               AS services_with_online_filings
     FROM offered
     GROUP BY GROUPING SETS ((half_year), (half_year, agency_kind), (half_year, agency_kind, agency_code),
                             (half_year, district_code))
