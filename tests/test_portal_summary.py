@@ -14,6 +14,7 @@ import pytest
 from portal_files import offered_online, reference_rows, valid_row, write_csv
 from source_cases import Broken, as_csv, check_broken, edit, land, repeat, sample_rows, title_row, wrong_encoding
 
+from dxstats.errors import BatchRejected
 from dxstats.indicators import filing_indicators
 from dxstats.ingest import ingest, ingest_portal_month
 from dxstats.periods import HalfYear, Month
@@ -144,6 +145,31 @@ CASES = [
                      for row in range(11, 19)]),
     Broken(PORTAL_SUMMARY, "not a count", edit(5, so_hoa="nhiều"), rejected=[(7, "digitised", "type_int")]),
 ]
+
+
+def test_a_total_row_and_its_parts_are_caught_across_chunks_and_files(warehouse, landing, monkeypatch):
+    """An agency's total row after its per-procedure rows, read in chunks of two rows: every row of that agency
+    is rejected and the others load. The same total row sent as a second file of the month: caught too (that
+    file, all of it rejected, then refuses the month)."""
+    monkeypatch.setenv("DXSTATS_CHUNK_ROWS", "2")
+    land(landing, PORTAL_SUMMARY.name, JANUARY)
+    folder = landing / PORTAL_SUMMARY.name / str(JANUARY)
+    (path,) = folder.glob("*.csv")
+    rows = sample_rows(PORTAL_SUMMARY.name, JANUARY)
+    agency = [r for r in rows if r["ma_tthc"]][-1]["ma_co_quan"]
+    total_row = {**next(r for r in rows if r["ma_co_quan"] == agency), "ma_tthc": ""}
+    path.write_bytes(as_csv([*rows, total_row]))
+    result = ingest(PORTAL_SUMMARY, JANUARY, "one file", warehouse, landing)
+    mixing = sum(r["ma_co_quan"] == agency for r in rows) + 1
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (len(rows) + 1, len(rows) + 1 - mixing,
+                                                                            mixing)
+    assert warehouse.frame("SELECT DISTINCT column_name FROM audit.rejected_rows")["column_name"].tolist() == [
+        "mixes_total_and_parts"]
+
+    path.write_bytes(as_csv(rows))
+    (folder / "bo_sung.csv").write_bytes(as_csv([total_row]))
+    with pytest.raises(BatchRejected, match="bo_sung.csv: 1 of 1 rows failed .* both a total row"):
+        ingest(PORTAL_SUMMARY, JANUARY, "two files", warehouse, landing)
 
 
 def test_portal_summary_has_at_least_five_broken_cases():

@@ -99,7 +99,8 @@ def ingest(source: Source, period: Period, run_id: str, warehouse: Warehouse | N
     try:
         if any(b.status == "rejected" for b in batches):
             raise BatchRejected("; ".join(str(b.message) for b in batches if b.status == "rejected"))
-        load_period(warehouse, target, batches, run_id, lambda batch: _chunks(source, period, batch),
+        surveyed = source.survey([b.path for b in batches]) if source.survey else {}
+        load_period(warehouse, target, batches, run_id, lambda batch: _chunks(source, period, batch, surveyed),
                     lambda rows: validate(rows, source.name, parameters))
     except SourceFileError as exc:  # a file broken past its header: found while streaming it
         broken = next(b for b in batches if str(b.path) == exc.path)
@@ -160,23 +161,26 @@ def _open(source: Source, path: Path) -> FileBatch:
     return batch
 
 
-def _chunks(source: Source, period: Period, batch: FileBatch) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+def _chunks(source: Source, period: Period, batch: FileBatch,
+            surveyed: dict[str, Any]) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """The file's rows a chunk at a time, typed: (rows that passed typing, what typing rejected).
 
     A worker thread reads and types the next chunk while the caller validates and loads this one:
     Arrow's parsing and typing kernels run without the GIL, on the core PostgreSQL leaves free.
+    ``surveyed``: what the source's survey found in the period's files, for its ``prepare``.
     """
-    return read_ahead(_typed(source, period, batch))
+    return read_ahead(_typed(source, period, batch, surveyed))
 
 
-def _typed(source: Source, period: Period, batch: FileBatch) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+def _typed(source: Source, period: Period, batch: FileBatch,
+           surveyed: dict[str, Any]) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     layout = source.layout(batch.path)
     for raw in batch.stream.chunks(settings.chunk_rows()):
         clock = time.perf_counter()
         batch.rows_read += raw.rows_read
         typed, problems = normalise(raw, layout.contract)
         typed = typed.assign(**layout.constants)
-        typed = source.prepare(typed, period) if source.prepare else typed
+        typed = source.prepare(typed, period, **surveyed) if source.prepare else typed
         rows = typed[~typed[ROW].isin(problems[ROW])] if not problems.empty else typed
         log.debug("%s: rows %d-%d typed in %.2f s", batch.path.name, raw.frame[ROW].iloc[0], raw.frame[ROW].iloc[-1],
                   time.perf_counter() - clock)

@@ -53,7 +53,11 @@ class Source:
     period_column: str  # its DATE column holding the period's first day
     key: str  # what identifies a row within the period: a key twice in it rejects every copy
     #: derived columns the suite checks (not stored), added to the typed rows
-    prepare: Callable[[pd.DataFrame, Period], pd.DataFrame] | None = None
+    prepare: Callable[..., pd.DataFrame] | None = None
+    #: what ``prepare`` must know of the whole period, every file of it, before any chunk is checked: read from
+    #: the files first and handed to ``prepare`` as keyword arguments (portal_summary: the agencies that sent
+    #: both a total row and per-procedure rows, in one file or across two)
+    survey: Callable[[list[Path]], dict[str, Any]] | None = None
     #: the suite's ``$PARAMETER`` values for a period, from the warehouse
     parameters: Callable[[Warehouse, Period], dict[str, Any]] | None = None
     #: the period a run's data interval start falls in (the source's cadence: ``Month.of``, ``HalfYear.of``...)

@@ -23,6 +23,8 @@ from dxstats.periods import Month
 from dxstats.sources import Source
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
     from dxstats.warehouse import Warehouse
@@ -56,26 +58,46 @@ CONTRACT = Contract("portal_summary", (
 ))
 
 
-def with_totals(typed: pd.DataFrame, month: Month) -> pd.DataFrame:
+def with_totals(typed: pd.DataFrame, month: Month, mixing: frozenset[str] | None = None) -> pd.DataFrame:
     """The totals the suite compares parts with, the row's key, and whether its agency mixes row kinds.
 
     ``summary_key`` is agency/procedure (``*`` for a total row): the load rejects every copy of a
     repeated one. ``mixes_total_and_parts`` marks every row of an agency that sent both a
-    total row and per-procedure rows.
+    total row and per-procedure rows in the month: ``mixing`` names them, from :func:`agencies_mixing`
+    over every file of the month (these rows alone decide where it is not given).
     """
     received = typed[list(RECEIVED)].sum(axis=1, min_count=len(RECEIVED)).astype("Int64")
     handled = typed[list(HANDLED)].sum(axis=1, min_count=len(HANDLED)).astype("Int64")
-    total_row = typed["procedure_code"].isna()
     agency = typed["agency_code"]
-    with_total = set(agency[total_row].dropna())
-    with_parts = set(agency[~total_row].dropna())
+    if mixing is None:
+        total_row = typed["procedure_code"].isna()
+        mixing = frozenset(set(agency[total_row].dropna()) & set(agency[~total_row].dropna()))
     return typed.assign(
         received=received,
         in_hand=(typed["carried_over"] + received).astype("Int64"),
         handled=handled,
         summary_key=agency + "/" + typed["procedure_code"].fillna("*"),
-        mixes_total_and_parts=agency.isin(with_total & with_parts),
+        mixes_total_and_parts=agency.isin(mixing),
     )
+
+
+def agencies_mixing(files: list[Path]) -> dict[str, frozenset[str]]:
+    """The agencies that sent, over all the month's files, both a total row and per-procedure rows.
+
+    Checked chunk by chunk, a total row in one chunk or file and its parts in another would both load
+    and the agency count twice. Summary files are small (a row per agency and procedure), so they are
+    read once more here, their two code columns only, before the load checks them.
+    """
+    from dxstats.reading import read_table
+
+    totals, parts = set(), set()
+    for path in files:
+        frame = read_table(path, CONTRACT).frame
+        known = frame[frame["agency_code"] != ""]
+        total_row = known["procedure_code"] == ""
+        totals.update(known.loc[total_row, "agency_code"])
+        parts.update(known.loc[~total_row, "agency_code"])
+    return {"mixing": frozenset(totals & parts)}
 
 
 def suite_parameters(warehouse: Warehouse, month: Month) -> dict[str, Any]:
@@ -88,4 +110,5 @@ def suite_parameters(warehouse: Warehouse, month: Month) -> dict[str, Any]:
 
 
 PORTAL_SUMMARY = Source("portal_summary", CONTRACT, "core.fact_portal_summary", "summary_month", "summary_key",
-                        prepare=with_totals, parameters=suite_parameters, period_of=Month.of)
+                        prepare=with_totals, survey=agencies_mixing, parameters=suite_parameters,
+                        period_of=Month.of)
