@@ -226,13 +226,6 @@ _CONVERTERS = {
     "bool": _boolean,
     "enum": _enum,
 }
-def _expected(column: Column) -> str:
-    """What a valid value of the column looks like, for a rejection's reason."""
-    if column.kind == "int" and column.max_value is not None:
-        return f"whole number from {-column.max_value - 1:,} to {column.max_value:,}"
-    return _EXPECTED[column.kind]
-
-
 _EXPECTED = {
     "code": "code (too long, or with control characters)",
     "text": "text (too long, or with control characters)",
@@ -243,3 +236,10 @@ _EXPECTED = {
     "bool": "boolean (0/1, true/false, có/không)",
     "enum": "code from the contract's list",
 }
+
+
+def _expected(column: Column) -> str:
+    """What a valid value of the column looks like, for a rejection's reason."""
+    if column.kind == "int" and column.max_value is not None:
+        return f"whole number from {-column.max_value - 1:,} to {column.max_value:,}"
+    return _EXPECTED[column.kind]

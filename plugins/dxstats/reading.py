@@ -298,16 +298,18 @@ def _blank_lines(path: Path, codec: str, delimiter: str, header_row: int) -> Any
 
     if not _has_blank_line(path):
         return None
-    found, records = [], 0
+    blank_rows = [row for row, record in _csv_records(path, codec, delimiter, header_row) if not record]
+    # the k-th blank line (from 0) has k blank lines and the header's rows above it besides records
+    found = [row - header_row - 1 - k for k, row in enumerate(blank_rows)]
+    return np.array(found, dtype=np.int64) if found else None
+
+
+def _csv_records(path: Path, codec: str, delimiter: str, header_row: int) -> Iterator[tuple[int, list[str]]]:
+    """Each record below the header with its row as a spreadsheet numbers it (a blank line: an empty record)."""
     with open(path, encoding=codec, newline="") as text:
         for _ in range(header_row):
             text.readline()
-        for record in csv.reader(text, delimiter=delimiter):
-            if record:
-                records += 1
-            else:
-                found.append(records)
-    return np.array(found, dtype=np.int64) if found else None
+        yield from enumerate(csv.reader(text, delimiter=delimiter), start=header_row + 1)
 
 
 def _has_blank_line(path: Path) -> bool:
@@ -475,13 +477,10 @@ def _is_utf8(data: memoryview) -> bool:
 def _locate_csv_problem(path: Path, codec: str, delimiter: str, width: int, header_row: int) -> SourceFileError:
     """Find the first misshapen row, without echoing its content (it may be personal); rows are numbered as
     everywhere else (:func:`_blank_lines`): a record is one row however many lines it spans, a blank line one."""
-    with open(path, encoding=codec, newline="") as text:
-        for _ in range(header_row):
-            text.readline()
-        for row, record in enumerate(csv.reader(text, delimiter=delimiter), start=header_row + 1):
-            if record and len(record) != width:
-                return SourceFileError(path, f"row has {len(record)} fields, expected {width} "
-                                             "(a truncated or misquoted file?)", row=row)
+    for row, record in _csv_records(path, codec, delimiter, header_row):
+        if record and len(record) != width:
+            return SourceFileError(path, f"row has {len(record)} fields, expected {width} "
+                                         "(a truncated or misquoted file?)", row=row)
     return SourceFileError(path, "the CSV could not be parsed (unbalanced quotes?)")
 
 

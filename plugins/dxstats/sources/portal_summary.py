@@ -70,8 +70,7 @@ def with_totals(typed: pd.DataFrame, month: Month, mixing: frozenset[str] | None
     handled = typed[list(HANDLED)].sum(axis=1, min_count=len(HANDLED)).astype("Int64")
     agency = typed["agency_code"]
     if mixing is None:
-        total_row = typed["procedure_code"].isna()
-        mixing = frozenset(set(agency[total_row].dropna()) & set(agency[~total_row].dropna()))
+        mixing = _sending_both(agency, typed["procedure_code"].isna())
     return typed.assign(
         received=received,
         in_hand=(typed["carried_over"] + received).astype("Int64"),
@@ -86,18 +85,20 @@ def agencies_mixing(files: list[Path]) -> dict[str, frozenset[str]]:
 
     Checked chunk by chunk, a total row in one chunk or file and its parts in another would both load
     and the agency count twice. Summary files are small (a row per agency and procedure), so they are
-    read once more here, their two code columns only, before the load checks them.
+    read once more here, as text, before the load checks them.
     """
+    import pandas as pd
+
     from dxstats.reading import read_table
 
-    totals, parts = set(), set()
-    for path in files:
-        frame = read_table(path, CONTRACT).frame
-        known = frame[frame["agency_code"] != ""]
-        total_row = known["procedure_code"] == ""
-        totals.update(known.loc[total_row, "agency_code"])
-        parts.update(known.loc[~total_row, "agency_code"])
-    return {"mixing": frozenset(totals & parts)}
+    frame = pd.concat([read_table(path, CONTRACT).frame for path in files], ignore_index=True)
+    agency = frame["agency_code"].mask(frame["agency_code"] == "")
+    return {"mixing": _sending_both(agency, frame["procedure_code"] == "")}
+
+
+def _sending_both(agency: pd.Series, total_row: pd.Series) -> frozenset[str]:
+    """The agencies with a total row and a per-procedure row among these rows (a blank agency is none)."""
+    return frozenset(set(agency[total_row].dropna()) & set(agency[~total_row].dropna()))
 
 
 def suite_parameters(warehouse: Warehouse, month: Month) -> dict[str, Any]:
