@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -42,7 +43,7 @@ def month_dir(landing: Path, month: str = "2022-01") -> Path:
 
 def test_month_loads_and_every_row_is_accounted_for(warehouse, landing):
     rows = [*valid_rows(10), valid_row(11, kenh="9"), valid_row(12, ngay_tiep_nhan="2022-02-30")]
-    write_csv(month_dir(landing) / "export.csv", rows)
+    path = write_csv(month_dir(landing) / "export.csv", rows)
     result = ingest(warehouse, landing)
     assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == ("loaded", 12, 10, 2)
     tables = snapshot(warehouse)
@@ -50,7 +51,7 @@ def test_month_loads_and_every_row_is_accounted_for(warehouse, landing):
     batch = tables["batches"].iloc[0]
     assert (batch.status, batch.rows_read, batch.rows_loaded, batch.rows_rejected) == ("loaded", 12, 10, 2)
     assert batch.run_id == "test-run"
-    assert len(batch.file_sha256) == 64
+    assert batch.file_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()  # hashed while it loaded
     assert '"expect_column_values_to_be_in_set"' in batch.expectation_results
     rejected = tables["rejected"][["file_name", "source_row", "column_name", "value"]].values.tolist()
     assert rejected == [["export.csv", 12, "channel", "9"], ["export.csv", 13, "received_at", "2022-02-30"]]

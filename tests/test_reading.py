@@ -108,3 +108,58 @@ def test_wrong_encoding_names_the_row_without_echoing_it(tmp_path: Path):
     assert err.value.row == 2
     assert "not valid utf-8" in str(err.value)
     assert "Bí" not in str(err.value)
+
+
+@pytest.mark.parametrize("block", [5, 16, 61])
+def test_whole_file_checks_agree_across_block_and_half_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            block: int):
+    """The encoding and blank-line scan reads a file in blocks, a large file's halves at once: with tiny blocks,
+    a character cut by a block's end, an empty line split across blocks or at the halves' meeting point, and a
+    bad byte anywhere give the same answers as decoding the whole text and searching it."""
+    import random
+
+    from dxstats import reading
+
+    monkeypatch.setattr(reading, "_BLOCK", block)
+    randomly = random.Random(block)
+    for case in range(400):
+        ending = randomly.choice(["\n", "\r\n"])
+        lines = ["".join(randomly.choice(["a", "Ấp", "ộ", ",", "𝔸"]) for _ in range(randomly.randint(1, 9)))
+                 for _ in range(randomly.randint(1, 12))]
+        if case % 2:  # at most one empty line, so that finding it or not decides the case
+            lines.insert(randomly.randint(1, len(lines)), "")
+        data = ending.join(lines).encode() + ending.encode() * randomly.randint(0, 2)
+        if case % 3 == 0:
+            at = randomly.randrange(len(data))
+            data = data[:at] + b"\xff" + data[at:]
+        path = tmp_path / f"{case}.csv"
+        path.write_bytes(b"x" + data)
+        content = (b"x" + data).rstrip(b"\r\n")
+        try:
+            content.decode("utf-8")
+            valid = True
+        except UnicodeDecodeError:
+            valid = False
+        utf8, blank = reading._scan_bytes(path, utf8=True)
+        assert utf8 == valid, data
+        if valid:
+            assert blank == (b"\n\n" in content or b"\n\r\n" in content), data
+        assert reading._scan_bytes(path, utf8=False)[1] == (b"\n\n" in content or b"\n\r\n" in content), data
+
+
+@pytest.mark.parametrize("block", [7, 64])
+def test_rows_and_bad_bytes_are_placed_whatever_the_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          block: int):
+    from dxstats import reading
+
+    monkeypatch.setattr(reading, "_BLOCK", block)
+    path = write_csv(tmp_path / "f.csv", valid_rows(6))
+    header, *records = path.read_text(encoding="utf-8-sig").splitlines()
+    path.write_text("\n".join([header, records[0], "", *records[1:4], "", *records[4:], "", ""]), encoding="utf-8")
+    assert read_table(path, CONTRACT).frame["source_row"].tolist() == [2, 4, 5, 6, 8, 9]
+
+    data = path.read_bytes().replace("Bí Mật".encode(), cp1258_text("Bí Mật").encode("cp1258"), 1)
+    path.write_bytes(data)
+    with pytest.raises(SourceFileError, match="not valid utf-8") as err:
+        read_table(path, CONTRACT)
+    assert err.value.row == 2

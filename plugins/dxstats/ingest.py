@@ -5,7 +5,7 @@ The same for every source (:class:`dxstats.sources.Source`); DAG tasks call it, 
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import logging
 import time
 import uuid
@@ -60,14 +60,6 @@ def period_files(source: str, period: Period, landing: Path | None = None) -> li
     return files
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def ingest_portal_month(month: Month, run_id: str, warehouse: Warehouse | None = None,
                         landing: Path | None = None, *, force: bool = False) -> IngestResult:
     """The portal's exports for one month of the deployment's one province (tests and benchmarks)."""
@@ -84,13 +76,14 @@ def ingest(source: Source, period: Period, run_id: str, warehouse: Warehouse | N
     after the reference data or the suite was fixed, rows rejected last time may now pass.
     """
     warehouse = warehouse or Warehouse()
+    _use_jemalloc()
     province = province or _only_province()
     files = period_files(source.name, period, landing or settings.province_landing(province))
     files = source.select_files(files) if source.select_files else files
-    hashes, batches = _hash_and_open(source, files)
+    batches = [_open(source, path) for path in files]
     target = Target(source.name, source.table, source.period_column, source.key, source.stored_columns,
                     str(period), period.start, province)
-    if not force and _unchanged(warehouse, target, hashes):
+    if not force and _unchanged(warehouse, target, batches):
         log.info("%s %s of province %s: files unchanged since the last load; nothing to do", target.source,
                  period, province)
         return IngestResult(target.source, target.period, province, "unchanged", [p.name for p in files], 0, 0, 0)
@@ -119,11 +112,32 @@ def ingest(source: Source, period: Period, run_id: str, warehouse: Warehouse | N
     return result
 
 
-def _unchanged(warehouse: Warehouse, target: Target, hashes: dict[Path, str]) -> bool:
+@functools.cache
+def _use_jemalloc() -> None:
+    """Have Arrow allocate from jemalloc in this process, where this build of Arrow has it.
+
+    Arrow's default pool (mimalloc) takes huge pages from the kernel and hands freed ones back, so
+    each chunk's buffers came as fresh pages the kernel had to zero. jemalloc keeps its pages for the
+    next chunk: at 1M rows the ingest's system time fell from 1.2-1.7 to 0.6-0.8 CPU-s, and the 10M-row
+    peak stayed under its goal (bench/RESULTS.md).
+    """
+    import pyarrow as pa
+
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except NotImplementedError:  # built without it: the default pool serves
+        log.info("Arrow has no jemalloc pool here; using %s", pa.default_memory_pool().backend_name)
+
+
+def _unchanged(warehouse: Warehouse, target: Target, batches: list[FileBatch]) -> bool:
+    """Whether the period's files are the ones last loaded: same names and contents. Files under other names
+    are new whatever their contents, so they are not hashed here but once read (:meth:`FileBatch.sha256`)."""
     with warehouse.begin() as conn:
         current = {(r[0], r[1]) for r in warehouse.query(
             conn, "audit/current_batches", source=target.source, period=target.period, province=target.province)}
-    return current == {(p.name, h) for p, h in hashes.items()}
+    if {name for name, _ in current} != {b.path.name for b in batches}:
+        return False
+    return current == {(b.path.name, b.sha256) for b in batches}
 
 
 def _only_province() -> str:
@@ -134,24 +148,10 @@ def _only_province() -> str:
     return provinces[0]
 
 
-def _hash_and_open(source: Source, files: list[Path]) -> tuple[dict[Path, str], list[FileBatch]]:
-    """Each file's SHA-256 (is it unchanged?) and its batch, opened: both read the whole file, so the digests
-    are computed by a worker thread (hashlib lets go of the GIL) while the files are opened and checked here.
-    An unchanged period's opened files are simply dropped."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxstats-sha256") as pool:
-        digests = pool.map(file_sha256, files)
-        batches = [_open(source, path) for path in files]
-        hashes = dict(zip(files, digests, strict=True))
-    for batch in batches:
-        batch.sha256 = hashes[batch.path]
-    return hashes, batches
-
-
 def _open(source: Source, path: Path) -> FileBatch:
-    """Open one file (type, encoding, header checked); a structural problem marks it rejected instead of raising."""
-    batch = FileBatch(batch_id=str(uuid.uuid4()), path=path, sha256="", rows_read=0, started_at=datetime.now())
+    """Open one file (type and header checked; its whole-file checks run while it streams); a structural problem
+    marks it rejected instead of raising."""
+    batch = FileBatch(batch_id=str(uuid.uuid4()), path=path, digest=None, rows_read=0, started_at=datetime.now())
     try:
         layout = source.layout(path)
         batch.stream = open_table(path, layout.contract, encoding=layout.encoding, delimiter=layout.delimiter,
@@ -185,6 +185,7 @@ def _typed(source: Source, period: Period, batch: FileBatch,
         log.debug("%s: rows %d-%d typed in %.2f s", batch.path.name, raw.frame[ROW].iloc[0], raw.frame[ROW].iloc[-1],
                   time.perf_counter() - clock)
         yield rows, problems
+    batch.hash_in_background()  # read to its end: hashed beside the load's last steps, from the page cache
 
 
 def _record_refusal(warehouse: Warehouse, target: Target, batches: list[FileBatch], run_id: str) -> None:

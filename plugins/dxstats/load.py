@@ -22,6 +22,7 @@ A source's SQL for the steps is found by name under ``include/sql/<source>/``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import queue
@@ -42,6 +43,8 @@ from dxstats.validation_report import MAX_ROWS
 from dxstats.warehouse import sql_file
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import pandas as pd
     from sqlalchemy import Connection
 
@@ -55,13 +58,21 @@ log = logging.getLogger(__name__)
 Chunks = Callable[["FileBatch"], Iterable[tuple["pd.DataFrame", "pd.DataFrame"]]]
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 @dataclass
 class FileBatch:
     """One landing file, streamed and loaded (or recorded as rejected)."""
 
     batch_id: str
     path: Path
-    sha256: str
+    digest: str | Future[str] | None  # the file's SHA-256, its hashing (:meth:`hash_in_background`), or None yet
     rows_read: int
     started_at: datetime
     stream: TableStream | None = None  # the file's rows, opened and header-checked
@@ -72,6 +83,26 @@ class FileBatch:
     rows_rejected: int = 0
     status: str = "loaded"
     message: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        """The file's SHA-256: hashed now if need be, or waited for if hashing."""
+        if self.digest is None:
+            self.digest = file_sha256(self.path)
+        return self.digest if isinstance(self.digest, str) else self.digest.result()
+
+    def hash_in_background(self) -> None:
+        """Start hashing the file on a worker thread (hashlib lets go of the GIL), unless hashed or hashing.
+
+        A new file's hash is needed only when its batch is recorded: hashed once the file has been read,
+        it runs beside the load's last steps instead of delaying its first chunk.
+        """
+        if self.digest is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxstats-sha256")
+            self.digest = pool.submit(file_sha256, self.path)
+            pool.shutdown(wait=False)  # the thread ends with the hash
 
     def note(self, rejections: pd.DataFrame) -> None:
         """Count rejections just recorded, and keep the first ones for the validation page (memory stays small)."""

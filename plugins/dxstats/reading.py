@@ -22,6 +22,8 @@ from dxstats.contracts import Contract, normalise_header
 from dxstats.errors import SourceFileError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -74,8 +76,11 @@ def open_table(path: Path, contract: Contract, *, encoding: str = "utf-8", delim
                header_row: int = 1) -> TableStream:
     """Check a landing file's type, encoding and header, and return a stream of its rows in chunks.
 
-    Everything that can be checked without holding the rows is checked here, before a load
-    starts; what only reading finds (a misshapen row near the end) raises while streaming.
+    Everything that can be checked without holding the rows is checked before a row is handed on:
+    the type and header here; for a CSV, the whole file's encoding and blank lines on helper threads
+    while the first chunk is parsed, their verdict awaited before that chunk is handed on (the
+    checks read the whole file, so waiting for them here delayed every load by their time). What
+    only reading finds (a misshapen row near the end) raises while streaming.
     """
     if path.suffix.lower() not in SUPPORTED:
         raise SourceFileError(path, f"unsupported file type {path.suffix!r}; expected one of {SUPPORTED}")
@@ -131,8 +136,14 @@ class _CsvStream(TableStream):
     delimiter: str = ","
     positions: dict[int, str] = field(default_factory=dict)
     width: int = 0
-    #: for each blank line below the header, the records above it; None when there is none (the usual file)
-    blank_lines: Any = None
+    #: the whole file's checks, running from open: their result is, for each blank line below the header,
+    #: the records above it (None when there is none, the usual file); a wrong encoding raises
+    checks: Future[Any] | None = None
+
+    @property
+    def blank_lines(self) -> Any:
+        """The checks' verdict: waits for them, and raises the file's encoding error if they found one."""
+        return self.checks.result() if self.checks is not None else None
 
     def chunks(self, rows: int) -> Iterator[RawTable]:
         import pyarrow as pa
@@ -146,8 +157,13 @@ class _CsvStream(TableStream):
                 while pending.num_rows >= size:
                     yield self._table(pending.slice(0, size), read)
                     read, pending = read + size, pending.slice(size)
-        except pa.ArrowInvalid as exc:
-            raise _locate_csv_problem(self.path, self.codec, self.delimiter, self.width, self.header_row) from exc
+        except Exception as exc:
+            _ = self.blank_lines  # a wrong encoding is the file's first problem, whatever Arrow met
+            if isinstance(exc, pa.ArrowInvalid):
+                raise _locate_csv_problem(self.path, self.codec, self.delimiter, self.width,
+                                          self.header_row) from exc
+            raise
+        _ = self.blank_lines
         if pending is not None and pending.num_rows:
             yield self._table(pending, read)
         elif not read:
@@ -167,8 +183,9 @@ class _CsvStream(TableStream):
             convert_options=pacsv.ConvertOptions(
                 include_columns=wanted, column_types={n: pa.string() for n in wanted},
                 strings_can_be_null=False, quoted_strings_can_be_null=False,
-                # open_table validated the whole file as UTF-8 (Arrow transcodes other encodings to
-                # UTF-8 itself): checking each parsed value again cost CPU the validating thread wants.
+                # The whole file is checked as UTF-8 before a row is handed on (Arrow transcodes other
+                # encodings to UTF-8 itself): checking each parsed value again cost CPU the validating
+                # thread wants.
                 check_utf8=False,
             ),
         )
@@ -279,25 +296,43 @@ def _normalise(text: Any) -> str:
 
 def _open_csv(path: Path, contract: Contract, encoding: str, delimiter: str, header_row: int) -> _CsvStream:
     codec = codecs.lookup(encoding).name
-    _check_encoding(path, codec)
     header = _csv_header(path, codec, delimiter, header_row)
     positions, dropped = map_header(path, header, contract, header_row)
     return _CsvStream(path, contract, dropped, header_row, codec=codec, delimiter=delimiter, positions=positions,
-                      width=len(header), blank_lines=_blank_lines(path, codec, delimiter, header_row))
+                      width=len(header), checks=_check_whole_file(path, codec, delimiter, header_row))
+
+
+def _check_whole_file(path: Path, codec: str, delimiter: str, header_row: int) -> Future[Any]:
+    """Start the checks that read every byte of the file on a thread of their own: the future gives the blank
+    lines' places (:func:`_blank_lines`), or raises the file's encoding error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxstats-file-checks")
+    checked = pool.submit(_whole_file_checked, path, codec, delimiter, header_row)
+    pool.shutdown(wait=False)  # the thread ends with the checks
+    return checked
+
+
+def _whole_file_checked(path: Path, codec: str, delimiter: str, header_row: int) -> Any:
+    """Decode the whole file, columns we drop included (a wrong encoding means a wrong export), then place its
+    blank lines. One read of the bytes answers both for the usual file: UTF-8, no blank line."""
+    utf8 = codec in ("utf-8", "utf-8-sig")
+    valid, blank = _scan_bytes(path, utf8)
+    if not (utf8 and valid):
+        _check_encoding(path, codec)
+    return _blank_lines(path, codec, delimiter, header_row) if blank else None
 
 
 def _blank_lines(path: Path, codec: str, delimiter: str, header_row: int) -> Any:
-    """For each blank line below the header, how many records come before it; None when the file has none.
+    """For each blank line below the header, how many records come before it; None when there is none.
 
     Rows are numbered as a spreadsheet shows them (a value written over several lines is one row, a
     blank line is a row), so that a rejection names the row the sender sees. Most files have no blank
-    line, which a byte scan tells (0.1 s a million rows); only a file with one is read as CSV here,
-    since an empty line may also be inside a quoted value.
+    line, which the byte scan tells; only a file with one is read as CSV here, since an empty line may
+    also be inside a quoted value.
     """
     import numpy as np
 
-    if not _has_blank_line(path):
-        return None
     blank_rows = [row for row, record in _csv_records(path, codec, delimiter, header_row) if not record]
     # the k-th blank line (from 0) has k blank lines and the header's rows above it besides records
     found = [row - header_row - 1 - k for k, row in enumerate(blank_rows)]
@@ -310,26 +345,6 @@ def _csv_records(path: Path, codec: str, delimiter: str, header_row: int) -> Ite
         for _ in range(header_row):
             text.readline()
         yield from enumerate(csv.reader(text, delimiter=delimiter), start=header_row + 1)
-
-
-def _has_blank_line(path: Path) -> bool:
-    """Whether an empty line comes before the file's last record (empty lines at its end move no row)."""
-    import numpy as np
-
-    end = _content_end(path)
-    previous = b""
-    with open(path, "rb") as handle:
-        while (left := end - handle.tell()) > 0 and (block := handle.read(min(1 << 22, left))):
-            edge = previous[-2:] + block[:2]
-            if b"\n\n" in edge or b"\n\r\n" in edge:
-                return True
-            data = np.frombuffer(block, dtype=np.uint8)
-            newlines = np.flatnonzero(data == 10)
-            gaps = np.diff(newlines)
-            if (gaps == 1).any() or ((gaps == 2) & (data[newlines[1:] - 1] == 13)).any():
-                return True
-            previous = block
-    return False
 
 
 def _content_end(path: Path) -> int:
@@ -375,14 +390,8 @@ def _csv_header(path: Path, codec: str, delimiter: str, header_row: int) -> list
 
 
 def _check_encoding(path: Path, codec: str) -> None:
-    """Decode the whole file, columns we drop included: a wrong encoding means a wrong export.
-
-    Streams in blocks, and names the row of the first bad byte without echoing its content
-    (it may be personal data). UTF-8, the usual case, is first checked by Arrow's validator,
-    several times faster than decoding; only a file that fails it is decoded to find the row.
-    """
-    if codec in ("utf-8", "utf-8-sig") and _valid_utf8(path):
-        return
+    """Decode the whole file, naming the row of the first bad byte without echoing its content (it may be
+    personal data). For UTF-8 only run once the byte scan found a bad byte: decoding is several times slower."""
     decoder = codecs.getincrementaldecoder(codec)()
     consumed, newlines = 0, 0
     with open(path, "rb") as handle:
@@ -397,23 +406,25 @@ def _check_encoding(path: Path, codec: str) -> None:
             newlines += block.count(b"\n")
 
 
-def _valid_utf8(path: Path) -> bool:
-    """Whether the whole file is UTF-8: a large file's two halves are checked at once, one per core.
+def _scan_bytes(path: Path, utf8: bool) -> tuple[bool, bool]:
+    """(whether the file is UTF-8, whether an empty line comes before its last record), in one read of its bytes.
 
-    Arrow validates without holding the GIL, so a second thread halves the wait before the load
-    starts. The halves meet just after a newline, a byte that is never part of another character,
-    so the file is valid exactly when both halves are.
+    A large file's two halves are scanned at once, one per core: Arrow's UTF-8 check and numpy's scan
+    let go of the GIL. The halves meet just after a newline, a byte that is never part of another
+    character, so the file is valid exactly when both halves are. Empty lines after the last record
+    move no row and are not looked at. ``utf8=False``: only the empty lines are looked for.
     """
-    size = path.stat().st_size
-    middle = _newline_after(path, size // 2) if size >= 2 * _UTF8_BLOCK else None
-    if middle is None:
-        return _valid_utf8_range(path, 0, size)
+    end = _content_end(path)
+    middle = _newline_after(path, end // 2) if end >= 2 * _BLOCK else None
+    if middle is None or middle >= end:
+        return _scan_range(path, 0, end, utf8, b"")
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxstats-utf8") as pool:
-        second = pool.submit(_valid_utf8_range, path, middle, size)
-        first = _valid_utf8_range(path, 0, middle)
-        return second.result() and first
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxstats-scan") as pool:
+        second = pool.submit(_scan_range, path, middle, end, utf8, b"\n")
+        first = _scan_range(path, 0, middle, utf8, b"")
+        later = second.result()
+    return first[0] and later[0], first[1] or later[1]
 
 
 def _newline_after(path: Path, offset: int) -> int | None:
@@ -424,30 +435,46 @@ def _newline_after(path: Path, offset: int) -> int | None:
     return None if found < 0 else offset + found + 1
 
 
-def _valid_utf8_range(path: Path, start: int, stop: int) -> bool:
-    """Whether bytes ``start`` to ``stop`` of the file are UTF-8, checked by Arrow a block at a time.
+def _scan_range(path: Path, start: int, stop: int, utf8: bool, before: bytes) -> tuple[bool, bool]:
+    """:func:`_scan_bytes` for bytes ``start`` to ``stop``; ``before``: the bytes just above ``start``.
 
-    The blocks are read into one reused buffer and handed to Arrow without a copy; a character cut
-    by a block's end is carried to the front of the buffer for the next block.
+    Blocks are read into one reused buffer (a fresh one per block cost the kernel a zeroed page for
+    every byte) and handed to Arrow and numpy without a copy; a character cut by a block's end is
+    carried to the front of the buffer for the next block. A bad byte ends the scan: the file is refused.
     """
-    buffer = bytearray(_UTF8_BLOCK)
+    buffer = bytearray(_BLOCK)
     view = memoryview(buffer)
-    kept = 0  # bytes carried over from the previous block
+    kept, tail, blank = 0, before, False  # kept: bytes carried over; tail: the last two bytes scanned
     with open(path, "rb", buffering=0) as handle:
         handle.seek(start)
         left = stop - start
         while left and (got := handle.readinto(view[kept:kept + min(len(buffer) - kept, left)])):
-            left -= got
-            end = kept + got
-            cut = _character_boundary(buffer, end)
-            if not _is_utf8(view[:cut]):
-                return False
-            buffer[:end - cut] = bytes(view[cut:end])
-            kept = end - cut
-    return _is_utf8(view[:kept])
+            left, end = left - got, kept + got
+            blank = blank or _has_empty_line(view[kept:end], tail)
+            tail = (tail + bytes(view[max(kept, end - 2):end]))[-2:]
+            if utf8:
+                cut = _character_boundary(buffer, end)
+                if not _is_utf8(view[:cut]):
+                    return False, blank
+                buffer[:end - cut] = bytes(view[cut:end])
+                kept = end - cut
+    return (not utf8 or _is_utf8(view[:kept])), blank
 
 
-_UTF8_BLOCK = 1 << 22
+def _has_empty_line(data: memoryview, before: bytes) -> bool:
+    """Whether ``data``, below the bytes ``before``, holds an empty line (``\\n\\n`` or ``\\n\\r\\n``)."""
+    import numpy as np
+
+    edge = before + bytes(data[:2])
+    if b"\n\n" in edge or b"\n\r\n" in edge:
+        return True
+    octets = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(octets == 10)
+    gaps = np.diff(newlines)
+    return bool((gaps == 1).any() or ((gaps == 2) & (octets[newlines[1:] - 1] == 13)).any())
+
+
+_BLOCK = 1 << 22
 
 
 def _character_boundary(data: bytearray, end: int) -> int:
