@@ -57,7 +57,8 @@ def test_dag_parse_reports_every_dag_file():
 
 @pytest.mark.postgres
 def test_ingest_against_copy_loads_every_generated_row_and_prints_both_sides(bench_pg, tmp_path):
-    out = bench("ingest_vs_copy.py", "--rows", "2000", "--pg", bench_pg, "--data", str(tmp_path), "--utilisation")
+    out = bench("ingest_vs_copy.py", "--rows", "2000", "--pg", bench_pg, "--data", str(tmp_path), "--utilisation",
+                "--repeat", "2")
     for table in ("an unlogged table", "a logged table"):
         assert re.search(rf"COPY into {table}.*: 2,000 rows in [\d.]+ s .* CPU [\d.]+ s in the client", out), table
     assert re.search(r"dxstats ingest .*: 2,000 rows in [\d.]+ s .*\(2,000 loaded, 0 rejected\)", out)
@@ -65,4 +66,12 @@ def test_ingest_against_copy_loads_every_generated_row_and_prints_both_sides(ben
                      r"against the logged table [\d.]+", out)
     assert re.search(r"cores busy every 0\.1 s of the ingest \(of \d+\):( [\d.]+)*\n", out)
     assert re.search(r"time with at least half a core idle: [\d.]+ s of [\d.]+ s", out)
+    assert re.findall(r"^-- run (\d) of 2$", out, re.MULTILINE) == ["1", "2"]
+    assert len(re.findall(r"^dxstats ingest .*\(2,000 loaded, 0 rejected\)", out, re.MULTILINE)) == 2  # fresh each time
+    ratios = [float(r) for r in re.findall(r"^ingest / COPY throughput: ([\d.]+)", out, re.MULTILINE)]
+    summary = re.search(r"ingest / COPY over 2 runs: ([\d.]+)-([\d.]+), median ([\d.]+); "
+                        r"at or above the goal \(0\.5\) in (\d) of 2", out)
+    assert summary, out
+    assert (float(summary[1]), float(summary[2])) == (min(ratios), max(ratios))
+    assert int(summary[4]) == sum(r >= 0.5 for r in ratios)
     assert (tmp_path / "rows_2000" / "landing" / "portal" / "2022-01" / "bench_2022-01.csv").is_file()  # kept
