@@ -52,8 +52,9 @@ def semiannual_report() -> None:
     def write_report(dag_run=None, params=None, triggering_asset_events=None) -> str:
         from dxstats.report.run import half_year_to_report, produce
 
-        periods = [str((event.extra or {}).get("period", "")) for events in (triggering_asset_events or {}).values()
-                   for event in events]
+        # an ingest run's one event names every period it loaded (an older event named one, as "period")
+        periods = [str(period) for events in (triggering_asset_events or {}).values() for event in events
+                   for period in (event.extra or {}).get("periods", [(event.extra or {}).get("period", "")])]
         half = half_year_to_report(dag_run.run_after, params["half_year"], periods)
         produce(half, tuple(params["languages"]))
         return str(half)

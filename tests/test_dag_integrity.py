@@ -62,8 +62,8 @@ def test_registers_dag_covers_half_years_in_local_time(bag):
     end = interval.end.in_timezone("Asia/Ho_Chi_Minh")
     assert (start.year, start.month, start.day, start.hour, end.month, end.day) == (2022, 1, 1, 0, 7, 1)
     assert sorted(bag.dags["registers"].task_ids) == [
-        "ingest_chi_tieu", "ingest_ke_hoach_bcd", "ingest_van_ban_chi_dao", "periods", "prepare_warehouse",
-        "provinces"]
+        "announce_chi_tieu", "announce_ke_hoach_bcd", "announce_van_ban_chi_dao", "ingest_chi_tieu",
+        "ingest_ke_hoach_bcd", "ingest_van_ban_chi_dao", "periods", "prepare_warehouse", "provinces"]
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
@@ -94,8 +94,9 @@ def test_parsing_a_dag_file_loads_no_heavy_module(path: Path):
 # --- fan-out: ingest tasks mapped over the run's periods, warehouse writers in one pool ----------------------
 
 #: tasks that never open the warehouse, so they must not hold one of its pool's slots: the period and province
-#: lists, the portal's HTTP pull (it lands files) and the report's e-mail (it sends files already written)
-WAREHOUSE_FREE = re.compile(r"^(periods|provinces|extract_\w+|email_report)$")
+#: lists, the portal's HTTP pull (it lands files), an ingest's Asset announcement and the report's e-mail (it
+#: sends files already written)
+WAREHOUSE_FREE = re.compile(r"^(periods|provinces|extract_\w+|announce_\w+|email_report)$")
 
 
 def ingest_dags(bag) -> dict:
@@ -144,7 +145,11 @@ def test_ingest_tasks_are_mapped_over_the_runs_provinces_and_periods(bag):
             label = task.map_index_template or ""
             assert "period" in label, f"{dag_id}.{task.task_id} shows no period in the UI"
             assert "province" in label, f"{dag_id}.{task.task_id} shows no province in the UI"
-            assert task.outlets, f"{dag_id}.{task.task_id} updates no Asset"
+            assert not task.outlets, f"{dag_id}.{task.task_id}: one event per slice could start the report early"
+            announce = dag.get_task(task.task_id.replace("ingest_", "announce_", 1))
+            assert announce.outlets, f"{dag_id}.{announce.task_id} updates no Asset"
+            assert mapped_over(announce) == set(), f"{dag_id}.{announce.task_id} must announce once per run"
+            assert task.task_id in announce.upstream_task_ids, f"{dag_id}.{announce.task_id} may precede the loads"
         schema = dag.params.get_param("backfill_from").schema
         assert "null" in schema["type"], dag_id
         assert schema["pattern"] == PATTERN, dag_id

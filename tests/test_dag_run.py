@@ -108,9 +108,10 @@ def month_file_rows(month: str) -> int:
         return sum(1 for _ in csv.DictReader(f))
 
 
-def test_one_run_backfills_several_months_one_mapped_instance_and_one_asset_event_each(airflow_db, tmp_path,
-                                                                                      monkeypatch):
-    """``backfill_from`` maps the portal's extract and ingest over December and January in one run (DuckDB)."""
+def test_one_run_backfills_several_months_one_mapped_instance_each_and_one_asset_event_after_all(
+        airflow_db, tmp_path, monkeypatch):
+    """``backfill_from`` maps the portal's extract and ingest over December and January in one run (DuckDB); the
+    Asset is updated once, after both months are in, so that the report cannot start on one of them."""
     from airflow.models.asset import AssetEvent
     from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session
@@ -141,11 +142,14 @@ def test_one_run_backfills_several_months_one_mapped_instance_and_one_asset_even
 
     with create_session() as session:
         tis = session.scalars(select(TaskInstance).where(TaskInstance.run_id == run.run_id)).all()
-        events = session.scalars(select(AssetEvent).where(AssetEvent.source_run_id == run.run_id,
-                                                          AssetEvent.source_task_id == "ingest_portal")).all()
+        events = session.scalars(select(AssetEvent).where(AssetEvent.source_run_id == run.run_id)).all()
         mapped = {(ti.task_id, ti.map_index): (ti.rendered_map_index, str(ti.state)) for ti in tis
                   if ti.map_index >= 0}
-        extras = sorted((e.source_map_index, e.extra) for e in events)
+        loads_ended = max(ti.end_date for ti in tis if ti.task_id == "ingest_portal")
+        sent = [(e.asset.name, e.source_task_id, e.source_map_index, e.extra, e.timestamp) for e in events]
     assert mapped == {(task, i): (f"82 {month}", "success") for task in ("extract_portal", "ingest_portal")
                       for i, month in enumerate(months)}
-    assert extras == [(i, {"source": "portal", "period": month, "province": "82"}) for i, month in enumerate(months)]
+    [(asset, task, index, extra, when)] = [e for e in sent if e[0] == "core.fact_filing"]
+    assert (asset, task, index) == ("core.fact_filing", "announce_portal", -1)
+    assert extra == {"source": "portal", "periods": months, "provinces": ["82"]}
+    assert when >= loads_ended

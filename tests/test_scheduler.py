@@ -90,18 +90,18 @@ class IngestRun:
                 "note": "dxstats scheduler test: the sample"}
 
 
-# In order: the registers first (the smallest), the portal months last (the largest). The portal's run is
-# January's, backfilling from December: one run whose extract and ingest are mapped over the two months.
+# The portal's run is January's, backfilling from December: one run whose extract and ingest are mapped over
+# the two months.
 PORTAL_MONTHS = ("2021-12", "2022-01")
-#: run one after another. The portal's run comes first: its two months are two mapped loads whose Asset events
-#: arrive one after the other, and the report starts once every input has one, so with the portal last the
-#: report could start between December's event and January's (it did), and leave January out
+#: run one after another. The portal's run comes last, so that it is the one the report waits for: its two
+#: months are two mapped loads, and when each emitted its own Asset event the report started between
+#: December's and January's (it did) and left January out. Now the run announces both at once, after both.
 INGEST_RUNS = (
-    IngestRun("portal_filings", "2022-01-01", "2022-02-01", {"backfill_from": PORTAL_MONTHS[0]}),
     IngestRun("registers", "2022-01-01", "2022-07-01"),
     IngestRun("infrastructure", "2022-01-01", "2022-07-01"),
     IngestRun("telecom", "2022-06-01", "2022-07-01"),
     IngestRun("portal_summary", "2022-01-01", "2022-02-01"),
+    IngestRun("portal_filings", "2022-01-01", "2022-02-01", {"backfill_from": PORTAL_MONTHS[0]}),
 )
 OUR_DAGS = {run.dag_id for run in INGEST_RUNS} | {REPORT_DAG}
 #: (source, period) of every load and of its Asset event (population is loaded per year)
@@ -662,8 +662,8 @@ def test_the_scheduler_runs_the_ingest_dags_and_the_assets_start_the_report(
         events = stack.api("GET", f"dags/{REPORT_DAG}/dagRuns/{run_id}/upstreamAssetEvents")["asset_events"]
         assert {e["name"] for e in events} == {asset.name for asset in REPORT_INPUTS.objects}, events
         assert {(e["source_dag_id"], e["source_run_id"]) for e in events} <= {(i.dag_id, i.run_id) for i in INGEST_RUNS}
-        # the report starts once every input has an event; the portal's run came first, so both its months' are in
-        consumed = {(e["extra"]["source"], e["extra"]["period"]) for e in events}
+        # the report starts once every input has an event; the portal's run came last, and announced both months
+        consumed = {(e["extra"]["source"], period) for e in events for period in e["extra"]["periods"]}
         assert consumed == EXPECTED_LOADS, consumed
         last_event = max(when(e["timestamp"]) for e in events)
         assert when(report["queued_at"]) >= last_event, "the report was queued before its last input was loaded"

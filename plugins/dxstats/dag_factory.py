@@ -50,8 +50,8 @@ def house_default_args(retries: int = 2, retry_delay: timedelta = timedelta(minu
 def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple[str, Asset]], *,
                cron: str = HALF_YEARLY, start: tuple[int, int, int] = (2021, 7, 1), tags: tuple[str, ...] = (),
                extract: dict[str, str] | None = None) -> Any:
-    """A DAG whose task ``ingest_<name>`` loads source ``"module:NAME"`` for each (province, period) of the run and
-    updates its Asset once for each.
+    """A DAG whose task ``ingest_<name>`` loads source ``"module:NAME"`` for each (province, period) of the run, and
+    whose task ``announce_<name>`` then updates its Asset once, naming every period and province loaded.
 
     ``provinces`` lists the run's provinces (the deployment's, or param ``provinces``), ``periods`` its periods
     (its own; with param ``backfill_from``, every one from there on), and each ingest task is mapped over every
@@ -96,11 +96,12 @@ def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple
         planned, where = periods(), provinces()
         prepare_warehouse() >> [planned, where]
         for name, (path, asset) in sources.items():
-            ingest = _ingest_task(name, path, asset, cadence)
+            ingest = _ingest_task(name, path, cadence)
             if extract and name in extract:
-                _extract_then_ingest(name, extract[name], ingest).expand(province=where, period=planned)
+                loaded = _extract_then_ingest(name, extract[name], ingest).expand(province=where, period=planned)
             else:
-                ingest.expand(province=where, period=planned)
+                loaded = ingest.expand(province=where, period=planned)
+            loaded >> _announce_task(name, path, asset)(provinces=where, periods=planned)
 
     return build()
 
@@ -121,21 +122,38 @@ def _params(cadence: str) -> dict[str, Param]:
     }
 
 
-def _ingest_task(name: str, path: str, asset: Asset, cadence: str) -> Any:
-    """The task ``ingest_<name>``, to be mapped over (province, period): one load, one Asset event naming both."""
+def _ingest_task(name: str, path: str, cadence: str) -> Any:
+    """The task ``ingest_<name>``, to be mapped over (province, period): one load; what it did, for the announcement."""
 
-    @task(task_id=f"ingest_{name}", outlets=[asset], pool=WAREHOUSE_POOL, map_index_template=SLICE_LABEL)
-    def ingest(province: str, period: str, run_id=None, params=None, outlet_events=None) -> dict:
+    @task(task_id=f"ingest_{name}", pool=WAREHOUSE_POOL, map_index_template=SLICE_LABEL)
+    def ingest(province: str, period: str, run_id=None, params=None) -> dict:
         from dxstats.tasks import ingest_period
 
-        result = ingest_period(path, period, run_id, province=province, cadence=cadence,
-                               backfill_from=params["backfill_from"], force=bool(params["force"]))
-        # each mapped instance emits its own event; the period it loaded is what the report picks its half-year from
-        outlet_events[asset].extra = {"source": result["source"], "period": result["period"],
-                                      "province": result["province"]}
-        return result
+        return ingest_period(path, period, run_id, province=province, cadence=cadence,
+                             backfill_from=params["backfill_from"], force=bool(params["force"]))
 
     return ingest
+
+
+def _announce_task(name: str, path: str, asset: Asset) -> Any:
+    """The task ``announce_<name>``: once every slice of the run is in, one Asset event naming what was loaded.
+
+    One event per run, not per mapped slice: the report DAG starts once each of its inputs has an event, so
+    an event per slice let it start when the first of a backfill's months (or of a national month's
+    provinces) was in, and report without the rest. A failed slice holds the event back until it is
+    cleared and loads (the report's deadline run still comes, and lists what is missing); a skipped one
+    (population, loaded once a year) does not.
+    """
+
+    @task(task_id=f"announce_{name}", outlets=[asset], trigger_rule="none_failed_min_one_success")
+    def announce(provinces: list[str], periods: list[str], outlet_events=None) -> dict[str, Any]:
+        from dxstats.tasks import announcement
+
+        extra = announcement(path, provinces, periods)
+        outlet_events[asset].extra = extra  # the report picks its half-year from the periods
+        return extra
+
+    return announce
 
 
 def _extract_then_ingest(name: str, path: str, ingest: Any) -> Any:

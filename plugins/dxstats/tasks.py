@@ -102,6 +102,17 @@ def ingest_period(path: str, period: str, run_id: str, *, province: str, cadence
     return ingest_source(path, period_start(period), run_id, force=force, province=province)
 
 
+def announcement(path: str, provinces: list[str], periods: list[str]) -> dict[str, Any]:
+    """What an ingest run's one Asset event says it loaded: the source, its own periods (a yearly source loads
+    one year for two half-years) and the provinces."""
+    from dxstats.backfill import period_start
+    from dxstats.sources import source_at
+
+    source = source_at(path)
+    return {"source": source.name, "periods": sorted({str(source.period_of(period_start(p))) for p in periods}),
+            "provinces": sorted(provinces)}
+
+
 def extract_period(path: str, period: str, province: str, force: bool = False) -> dict[str, Any]:
     """One mapped instance of an extract: land the month ``period`` of ``province`` before its ingest reads it."""
     from dxstats.backfill import period_start
