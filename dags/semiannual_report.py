@@ -4,7 +4,7 @@ Runs for a half-year once every ingest DAG has updated its table since the last 
 Assets) and, failing that, on its deadline, 20 January and 20 July at 08:00 (a trigger timetable whose
 data interval starts with the half-year), so a missing source delays nothing silently: the report
 then says which inputs are missing or late. It reports on the half-year its triggering Asset events
-loaded (their ``extra`` names the period), else on the last half-year that ended before the run; param
+loaded (their ``extra`` names the periods), else on the last half-year that ended before the run; param
 ``half_year`` picks another. Writes the XLSX, PDF and CSV files to
 ``<outbox>/<half-year>/report/`` (a rerun replaces them; ``manifest.json`` keeps their checksums) and
 e-mails them through the ``smtp_report`` connection to ``DXSTATS_REPORT_RECIPIENTS``. Logic lives in
