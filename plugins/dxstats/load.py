@@ -22,7 +22,6 @@ A source's SQL for the steps is found by name under ``include/sql/<source>/``.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import queue
@@ -36,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from dxstats.errors import BatchRejected
 from dxstats.normalise import REJECTION_COLUMNS
-from dxstats.reading import ROW
+from dxstats.reading import ROW, file_sha256, in_background
 from dxstats.settings import max_rejected_share
 from dxstats.slices import PROVINCE_COLUMN, Slice
 from dxstats.validation_report import MAX_ROWS
@@ -56,14 +55,6 @@ log = logging.getLogger(__name__)
 
 #: a file's chunks: (typed rows that passed typing, the rejections typing found)
 Chunks = Callable[["FileBatch"], Iterable[tuple["pd.DataFrame", "pd.DataFrame"]]]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -98,11 +89,7 @@ class FileBatch:
         it runs beside the load's last steps instead of delaying its first chunk.
         """
         if self.digest is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxstats-sha256")
-            self.digest = pool.submit(file_sha256, self.path)
-            pool.shutdown(wait=False)  # the thread ends with the hash
+            self.digest = in_background("sha256", file_sha256, self.path)
 
     def note(self, rejections: pd.DataFrame) -> None:
         """Count rejections just recorded, and keep the first ones for the validation page (memory stays small)."""

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -305,12 +306,26 @@ def _open_csv(path: Path, contract: Contract, encoding: str, delimiter: str, hea
 def _check_whole_file(path: Path, codec: str, delimiter: str, header_row: int) -> Future[Any]:
     """Start the checks that read every byte of the file on a thread of their own: the future gives the blank
     lines' places (:func:`_blank_lines`), or raises the file's encoding error."""
+    return in_background("file-checks", _whole_file_checked, path, codec, delimiter, header_row)
+
+
+def in_background(name: str, work: Callable[..., T], *args: Any) -> Future[T]:
+    """``work(*args)`` on a thread of its own (``dxstats-<name>``), which ends with it; its future."""
     from concurrent.futures import ThreadPoolExecutor
 
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxstats-file-checks")
-    checked = pool.submit(_whole_file_checked, path, codec, delimiter, header_row)
-    pool.shutdown(wait=False)  # the thread ends with the checks
-    return checked
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"dxstats-{name}")
+    future = pool.submit(work, *args)
+    pool.shutdown(wait=False)
+    return future
+
+
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read a block at a time (hashlib lets go of the GIL on each block)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _whole_file_checked(path: Path, codec: str, delimiter: str, header_row: int) -> Any:
@@ -418,12 +433,9 @@ def _scan_bytes(path: Path, utf8: bool) -> tuple[bool, bool]:
     middle = _newline_after(path, end // 2) if end >= 2 * _BLOCK else None
     if middle is None or middle >= end:
         return _scan_range(path, 0, end, utf8, b"")
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxstats-scan") as pool:
-        second = pool.submit(_scan_range, path, middle, end, utf8, b"\n")
-        first = _scan_range(path, 0, middle, utf8, b"")
-        later = second.result()
+    second = in_background("scan", _scan_range, path, middle, end, utf8, b"\n")
+    first = _scan_range(path, 0, middle, utf8, b"")
+    later = second.result()
     return first[0] and later[0], first[1] or later[1]
 
 

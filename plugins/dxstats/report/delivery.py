@@ -25,6 +25,7 @@ from typing import Literal
 from dxstats import mail
 from dxstats.mail import validate_recipients  # noqa: F401 - part of the delivery API
 from dxstats.periods import HalfYear
+from dxstats.reading import file_sha256
 
 log = logging.getLogger("dxstats.report.delivery")
 
@@ -116,14 +117,6 @@ def _write_manifest(manifest: Manifest, folder: Path) -> None:
     os.replace(staging, folder / MANIFEST_NAME)
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -201,7 +194,7 @@ def _remove(path: Path) -> None:
 def _copy_in(source: Path, staging: Path) -> FileEntry:
     target = staging / source.name
     shutil.copyfile(source, target)
-    return FileEntry(source.name, target.stat().st_size, sha256_of(target))
+    return FileEntry(source.name, target.stat().st_size, file_sha256(target))
 
 
 def _swap(staging: Path, folder: Path, replaced: Path) -> None:
