@@ -30,6 +30,17 @@ def test_timestamps_compact_iso_and_zoned(tmp_path: Path):
     assert frame["received_at"].tolist() == [pd.Timestamp("2022-01-03 08:15:30")] * 7
 
 
+def test_a_compact_timestamp_cut_short_is_rejected_not_guessed(tmp_path: Path):
+    """13 digits are not yyyyMMddHHmmss: which digit is missing is unknown, so no time may be read into them."""
+    frame, problems = typed(tmp_path, [
+        valid_row(1, ngay_tiep_nhan="2022010308153"), valid_row(2, ngay_tiep_nhan="2022010308150"),
+        valid_row(3, ngay_tiep_nhan="20220103081530"),
+    ])
+    found = sorted(zip(problems["source_row"], problems["column_name"], problems["value"], strict=True))
+    assert found == [(2, "received_at", "2022010308153"), (3, "received_at", "2022010308150")]
+    assert frame["received_at"].iloc[2] == pd.Timestamp("2022-01-03 08:15:30")
+
+
 def test_legacy_levels_and_boolean_words(tmp_path: Path):
     frame, problems = typed(tmp_path, [
         valid_row(1, muc_do_dvc="4", so_hoa="có"), valid_row(2, muc_do_dvc="3", so_hoa="không"),

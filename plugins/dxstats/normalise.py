@@ -148,13 +148,18 @@ def _timestamp(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
 
 
 def _compact_timestamps(text: pd.Series) -> pd.Series:
-    """``yyyyMMddHHmmss`` parsed by Arrow; anything else (or an impossible date) is null."""
+    """``yyyyMMddHHmmss`` parsed by Arrow; anything else (or an impossible date) is null.
+
+    Arrow's ``%S`` also reads one digit, so a value one digit short ("2022010308153") would come out
+    as a time; which digit was lost is unknown, so only 14 characters are read as this format.
+    """
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
     raw = pa.array(text, type=pa.string())
     parsed = pc.strptime(raw, format="%Y%m%d%H%M%S", unit="us", error_is_null=True)
+    parsed = pc.if_else(pc.equal(pc.utf8_length(raw), 14), parsed, None)
     # Arrow rolls an impossible day over (20220231 -> 3 March); such a value is not a date at all.
     written_day = pc.cast(pc.if_else(pc.is_valid(parsed), pc.utf8_slice_codeunits(raw, 6, 8), "0"), pa.int64())
     parsed = pc.if_else(pc.equal(pc.day(parsed), written_day), parsed, None)
