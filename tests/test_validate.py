@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from portal_files import reference_rows, valid_row, valid_rows, write_csv
 
-from dxstats import validate, validation_plans
+from dxstats import validate, validation_gx, validation_plans
 from dxstats.normalise import normalise
 from dxstats.reading import read_table
 from dxstats.sources import portal
@@ -63,6 +63,39 @@ def test_checking_distinct_values_rejects_exactly_what_row_by_row_checking_does(
                       for r in outcome.results)
 
     assert counts(by_value) == counts(by_row)
+
+
+def test_gx_runs_in_full_only_the_expectations_that_failed_and_says_what_one_full_run_says(tmp_path, monkeypatch):
+    rows = typed_rows(tmp_path)
+    runs = []
+    light = validation_gx._results
+
+    def recorded(batch, suite, result_format, index_column, parameters):
+        results = light(batch, suite, result_format, index_column, parameters)
+        runs.append((result_format, [(r.expectation_config.type, r.expectation_config.meta["reason"], r.success)
+                                     for r in results]))
+        return results
+
+    monkeypatch.setattr(validation_gx, "_results", recorded)
+    validation_plans._PLANS.clear()
+    two_passes = validate.validate(rows, portal.SOURCE, PARAMETERS)
+    # the row-wise rules (counted by GX), then the value-wise ones (counted here): each a light pass over all of
+    # them, then a full one over those that failed, in the same order
+    assert [result_format for result_format, _ in runs] == ["BASIC", "COMPLETE", "BOOLEAN_ONLY", "COMPLETE"]
+    for (_, light_pass), (_, full_pass) in ((runs[0], runs[1]), (runs[2], runs[3])):
+        assert [(kind, reason) for kind, reason, ok in light_pass if not ok] == [(k, r) for k, r, _ in full_pass]
+        assert len(full_pass) < len(light_pass)
+        assert not any(ok for _, _, ok in full_pass)
+
+    def full(batch, suite, _, *rest):
+        return light(batch, suite, "COMPLETE", *rest)
+
+    monkeypatch.setattr(validation_gx, "_results", full)
+    validation_plans._PLANS.clear()
+    one_full_pass = validate.validate(rows, portal.SOURCE, PARAMETERS)
+    assert as_set(two_passes) == as_set(one_full_pass)
+    assert two_passes.results == one_full_pass.results
+    assert two_passes.table_failures == one_full_pass.table_failures == []
 
 
 @pytest.mark.parametrize("rule", sorted(validation_plans.VALUE_WISE))

@@ -158,9 +158,9 @@ def test_gx_judges_only_combinations_new_to_the_plan(batches, monkeypatch):
     frames = []
     run = validate.run_suite
 
-    def counted(source, suite, frame, index_column, parameters):
+    def counted(source, suite, frame, index_column, parameters, **options):
         frames.append((index_column, len(frame)))
-        return run(source, suite, frame, index_column, parameters)
+        return run(source, suite, frame, index_column, parameters, **options)
 
     monkeypatch.setattr(validate, "run_suite", counted)  # where validate() and _value_wise() look it up
     validation_plans._PLANS.clear()

@@ -29,10 +29,10 @@ def judged_columns(monkeypatch) -> list[list[str]]:
     runs: list[list[str]] = []
     run = validate.run_suite
 
-    def recorded(source, suite, frame, index_column, parameters):
+    def recorded(source, suite, frame, index_column, parameters, **options):
         if index_column == validate.DISTINCT:
             runs.append([e.column for e in suite.expectations])
-        return run(source, suite, frame, index_column, parameters)
+        return run(source, suite, frame, index_column, parameters, **options)
 
     monkeypatch.setattr(validate, "run_suite", recorded)  # where validate() and _value_wise() look it up
     return runs

@@ -73,7 +73,7 @@ def _value_wise(source: str, plan: Plan, rows: pd.DataFrame, parameters: dict[st
     if rules:
         unseen = combinations.unseen(pending, rules)
         suite = plan.suite(combinations.with_value_sets_narrowed(plan.value_sets, unseen, rules))
-        found = _found(run_suite(source, suite, unseen, DISTINCT, parameters))
+        found = _found(run_suite(source, suite, unseen, DISTINCT, parameters, counts=False))
     outcome = _judged_outcome(combinations, plan, found)
     combinations.remember(plan.verdicts, unseen, found)
     return outcome
