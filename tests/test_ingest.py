@@ -123,6 +123,30 @@ def test_a_failure_inside_the_load_rolls_everything_back(warehouse, landing, mon
     assert_same(before, snapshot(warehouse))
 
 
+def test_a_row_the_warehouse_did_not_take_fails_the_accounting(warehouse, landing, monkeypatch):
+    """Rows loaded are what the warehouse said each write added (and each delete removed), not what was sent: a
+    staging write that loses a row makes rows read != loaded + rejected, and the load rolls back."""
+    from dxstats.warehouse import Warehouse
+
+    write_csv(month_dir(landing) / "a.csv", valid_rows(4))
+    ingest(warehouse, landing)
+    before = snapshot(warehouse)
+    write_csv(month_dir(landing) / "a.csv", [*valid_rows(6), valid_row(7, kenh="9")])
+    monkeypatch.setenv("DXSTATS_CHUNK_ROWS", "3")
+    append, lost = Warehouse.append, []
+
+    def losing_a_row(self, conn, table, frame):
+        if table.startswith("staging.") and not lost:
+            lost.append(frame.iloc[0])  # file row 2 never reaches staging; sent, it would count
+            frame = frame.iloc[1:]
+        return append(self, conn, table, frame)
+
+    monkeypatch.setattr(Warehouse, "append", losing_a_row)
+    with pytest.raises(AssertionError, match=r"a\.csv: rows read 7 != loaded 5 \+ rejected 1"):
+        ingest(warehouse, landing)
+    assert_same(before, snapshot(warehouse))
+
+
 def test_a_filing_is_counted_once_across_months_and_files(warehouse, landing):
     write_csv(month_dir(landing, "2022-01") / "jan.csv", valid_rows(3, "2022-01"))
     ingest(warehouse, landing, "2022-01")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from portal_files import PERSONAL, cp1258_text, valid_rows, write_csv, write_xlsx
 
@@ -163,3 +164,47 @@ def test_rows_and_bad_bytes_are_placed_whatever_the_block(tmp_path: Path, monkey
     with pytest.raises(SourceFileError, match="not valid utf-8") as err:
         read_table(path, CONTRACT)
     assert err.value.row == 2
+
+
+def test_blocks_parsed_ahead_give_the_same_chunks_errors_and_no_thread_left(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    """Arrow's blocks are parsed on a thread of their own, several ahead of the chunk being handed on: with
+    blocks of a few rows, the chunks are still the file's rows in order, numbered as read whole; a misshapen
+    row far below the first blocks is named after the chunks above it were handed on; and a stream closed
+    part-way, or ended by that error, leaves no parsing thread behind."""
+    import threading
+
+    from dxstats import reading
+    from dxstats.reading import open_table
+
+    monkeypatch.setattr(reading, "CSV_BLOCK", 1024)  # about three rows a block
+    monkeypatch.setattr(reading, "PARSE_AHEAD", 2)
+    path = write_csv(tmp_path / "f.csv", valid_rows(120))
+    whole = read_table(path, CONTRACT).frame
+    chunks = [c.frame for c in open_table(path, CONTRACT).chunks(25)]
+    assert [len(c) for c in chunks] == [25, 25, 25, 25, 20]
+    assert pd.concat(chunks, ignore_index=True).equals(whole)
+
+    def parsing() -> list[str]:
+        return [t.name for t in threading.enumerate() if t.name == "dxstats-parse-ahead"]
+
+    stream = open_table(path, CONTRACT).chunks(10)
+    next(stream)
+    assert parsing()  # the next blocks are being parsed while the first chunk is used
+    stream.close()
+    assert not parsing()
+
+    header, *records = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    records[99] = records[99].rstrip("\r\n").rsplit(",", 2)[0] + "\r\n"  # file row 101 lost two fields
+    path.write_text("".join([header, *records]), encoding="utf-8-sig")
+    handed_on = []
+
+    def hand_on() -> None:
+        for chunk in open_table(path, CONTRACT).chunks(25):
+            handed_on.append(chunk.frame["source_row"].tolist())
+
+    with pytest.raises(SourceFileError, match="row has 18 fields, expected 20") as err:
+        hand_on()
+    assert err.value.row == 101
+    assert handed_on == [list(range(2, 27)), list(range(27, 52)), list(range(52, 77))]
+    assert not parsing()

@@ -10,6 +10,7 @@ it is rejected whole with a :class:`SourceFileError` that says where and why.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import logging
@@ -32,6 +33,11 @@ log = logging.getLogger(__name__)
 ROW = "source_row"
 SUPPORTED = (".csv", ".xlsx")
 T = TypeVar("T")
+#: bytes of CSV Arrow parses at a time
+CSV_BLOCK = 4 << 20
+#: parsed CSV blocks that may wait for the chunk being typed: 64 MiB of the file, about one 200,000-row chunk of
+#: a portal export (fewer blocks ahead gained nothing at 1M rows: ``bench/RESULTS.md``)
+PARSE_AHEAD = 16
 
 
 @dataclass
@@ -152,12 +158,15 @@ class _CsvStream(TableStream):
         pending = None  # parsed rows not yet handed on (Arrow slices share the parsed buffers: no copies)
         read, size = 0, rows
         try:
-            for batch in self._reader():
-                pending = pa.Table.from_batches([batch]) if pending is None else pa.concat_tables(
-                    [pending, pa.Table.from_batches([batch])])
-                while pending.num_rows >= size:
-                    yield self._table(pending.slice(0, size), read)
-                    read, pending = read + size, pending.slice(size)
+            # Parsed on a thread of its own, up to PARSE_AHEAD blocks ahead: the caller types one chunk while
+            # the next one's blocks are parsed (Arrow's streaming reader parses a block only when asked).
+            with contextlib.closing(read_ahead(iter(self._reader()), PARSE_AHEAD, "parse-ahead")) as batches:
+                for batch in batches:
+                    pending = pa.Table.from_batches([batch]) if pending is None else pa.concat_tables(
+                        [pending, pa.Table.from_batches([batch])])
+                    while pending.num_rows >= size:
+                        yield self._table(pending.slice(0, size), read)
+                        read, pending = read + size, pending.slice(size)
         except Exception as exc:
             _ = self.blank_lines  # a wrong encoding is the file's first problem, whatever Arrow met
             if isinstance(exc, pa.ArrowInvalid):
@@ -179,7 +188,7 @@ class _CsvStream(TableStream):
         return pacsv.open_csv(
             self.path,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=self.header_row,
-                                           encoding=_arrow_encoding(self.codec), block_size=4 << 20),
+                                           encoding=_arrow_encoding(self.codec), block_size=CSV_BLOCK),
             parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 include_columns=wanted, column_types={n: pa.string() for n in wanted},
@@ -212,22 +221,21 @@ class _CsvStream(TableStream):
         return rows
 
 
-def read_ahead(chunks: Iterator[T]) -> Iterator[T]:
-    """The chunks, each read (and typed) by a worker thread while the caller validates and loads the one before.
+def read_ahead(chunks: Iterator[T], depth: int = 1, name: str = "read-ahead") -> Iterator[T]:
+    """The chunks, each made by a worker thread while the caller works on the ones before; ``depth`` wait at most.
 
     Arrow parses, converts and types without holding the GIL, so the next chunk is prepared on the other
-    core. One prepared chunk waits, so memory holds one chunk more (a second stage of read-ahead, one
-    for reading and one for typing, took a 10M-row load from 1.25 to 1.6 GiB for little gain). The
-    worker's error (a misshapen row) is raised here, after the chunks before it; closing the generator
-    early stops the worker.
+    core. For typed chunks one waits, so memory holds one chunk more (a second stage of typed chunks
+    took a 10M-row load from 1.25 to 1.6 GiB for little gain); the CSV reader's parsed blocks, a few
+    MiB each, wait :data:`PARSE_AHEAD` deep. The worker's error (a misshapen row) is raised here, after
+    the chunks before it; closing the generator early stops the worker.
     """
     import queue
     import threading
 
-    waiting: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    waiting: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
-    worker = threading.Thread(target=_read_into, args=(chunks, waiting, stop), name="dxstats-read-ahead",
-                              daemon=True)
+    worker = threading.Thread(target=_read_into, args=(chunks, waiting, stop), name=f"dxstats-{name}", daemon=True)
     worker.start()
     try:
         while True:

@@ -232,16 +232,19 @@ class Warehouse:
         conn.exec_driver_sql(f"CREATE TABLE {_quoted(conn, staging)} {shape}")
         return staging
 
-    def append(self, conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    def append(self, conn: Connection, table: str, frame: pd.DataFrame) -> int:
         """Add ``frame``'s rows to ``table`` and leave its statistics alone: a staged period, analysed once when
         full, or an audit table shared by loads running side by side (an ANALYZE in one load's transaction
-        would make the others' wait for its commit: PostgreSQL lets one ANALYZE of a table run at a time)."""
+        would make the others' wait for its commit: PostgreSQL lets one ANALYZE of a table run at a time).
+
+        Returns the rows the warehouse says it added (COPY's or INSERT's own count), which a load's
+        accounting keeps instead of counting the table again.
+        """
         if frame.empty:
-            return
+            return 0
         if self.dialect == "postgresql":
-            _copy_into_postgres(conn, table, frame)
-        else:
-            _insert_into_duckdb(conn, table, frame)
+            return _copy_into_postgres(conn, table, frame)
+        return _insert_into_duckdb(conn, table, frame)
 
     def analyse(self, conn: Connection, table: str) -> None:
         """Fresh planner statistics after a bulk write (PostgreSQL; DuckDB keeps its own as it writes).
@@ -280,14 +283,15 @@ class Warehouse:
         conn.exec_driver_sql(f"DROP TABLE {staged}")
         self.analyse(conn, piece.table)
 
-    def delete_rejected(self, conn: Connection, table: str, piece: Slice, batch_ids: list[str]) -> None:
+    def delete_rejected(self, conn: Connection, table: str, piece: Slice, batch_ids: list[str]) -> dict[str, int]:
         """Delete the slice's rows in ``table`` (core or staging) of ``batch_ids`` that ``audit.rejected_rows``
-        lists (same transaction)."""
-        rejected = ("EXISTS (SELECT 1 FROM audit.rejected_rows AS r WHERE r.batch_id IN :batch_ids"
+        lists (same transaction); the rows deleted, per batch, as the warehouse counts them."""
+        rejected = ("EXISTS (SELECT 1 FROM audit.rejected_rows AS r WHERE r.batch_id = :batch_id"
                     " AND r.batch_id = f.batch_id AND r.source_row = f.source_row)")
         where = piece.where(lambda c: _quoted(conn, c), "f")
-        self._execute(conn, f"DELETE FROM {_quoted(conn, table)} AS f WHERE {where} "  # noqa: S608
-                            f"AND f.batch_id IN :batch_ids AND {rejected}", batch_ids=batch_ids, **piece.params)
+        statement = (f"DELETE FROM {_quoted(conn, table)} AS f WHERE {where} "  # noqa: S608
+                     f"AND f.batch_id = :batch_id AND {rejected}")
+        return {b: self._execute(conn, statement, batch_id=b, **piece.params).rowcount for b in batch_ids}
 
     def staged_values(self, conn: Connection, staging: str, column: str, batch_id: str, rows: Any) -> dict[int, str]:
         """``column``'s text for some file rows of a batch in a staging table: {row: text}.
@@ -324,11 +328,6 @@ class Warehouse:
         for i, (batch_id, file_name) in enumerate(files.items()):
             params.update({f"batch_{i}": batch_id, f"file_{i}": file_name})
         self._execute(conn, statement, column_name=key, reason=reason, check_name=check, **params)
-
-    def rows_per_batch(self, conn: Connection, staging: str) -> list[Any]:
-        """(batch_id, rows) of a staged slice: the load's accounting check."""
-        return list(conn.exec_driver_sql(f"SELECT batch_id, COUNT(*) FROM {_quoted(conn, staging)} "  # noqa: S608
-                                         "GROUP BY batch_id"))
 
     @staticmethod
     def _execute(conn: Connection, statement: str, **params: Any) -> Any:
@@ -367,7 +366,7 @@ def _bound(statement: str, params: dict[str, Any]) -> Any:
     return clause.bindparams(*lists) if lists else clause
 
 
-def _copy_into_postgres(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+def _copy_into_postgres(conn: Connection, table: str, frame: pd.DataFrame) -> int:
     """COPY in PostgreSQL's binary format: no text to format here or to parse there (half the time of CSV)."""
     from pgpq import ArrowToPostgresBinaryEncoder
     from psycopg import sql
@@ -380,11 +379,13 @@ def _copy_into_postgres(conn: Connection, table: str, frame: pd.DataFrame) -> No
     copy_sql = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(sql.Identifier(schema, name), columns)
     encoder = ArrowToPostgresBinaryEncoder(arrow.schema)
     driver = conn.connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
-        copy.write(encoder.write_header())
-        for batch in arrow.to_batches(max_chunksize=COPY_CHUNK_ROWS):
-            copy.write(encoder.write_batch(batch))
-        copy.write(encoder.finish())
+    with driver.cursor() as cursor:
+        with cursor.copy(copy_sql) as copy:
+            copy.write(encoder.write_header())
+            for batch in arrow.to_batches(max_chunksize=COPY_CHUNK_ROWS):
+                copy.write(encoder.write_batch(batch))
+            copy.write(encoder.finish())
+        return cursor.rowcount  # COPY's own count: set once the copy has ended, forgotten when the cursor closes
 
 
 # The binary format carries each value in its column's exact type: the frame is cast to these first.
@@ -419,7 +420,7 @@ def _quoted(conn: Connection, name: str) -> str:
     return ".".join(quote(part) for part in name.split("."))
 
 
-def _insert_into_duckdb(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+def _insert_into_duckdb(conn: Connection, table: str, frame: pd.DataFrame) -> int:
     import pyarrow as pa
 
     arrow = pa.Table.from_pandas(frame, preserve_index=False)
@@ -429,7 +430,8 @@ def _insert_into_duckdb(conn: Connection, table: str, frame: pd.DataFrame) -> No
     try:
         columns = ", ".join(_quoted(conn, c) for c in arrow.column_names)
         # Identifiers only, quoted by the dialect; values travel in the Arrow table.
-        conn.exec_driver_sql(f"INSERT INTO {_quoted(conn, table)} ({columns}) SELECT {columns} FROM {view}")  # noqa: S608
+        statement = f"INSERT INTO {_quoted(conn, table)} ({columns}) SELECT {columns} FROM {view}"  # noqa: S608
+        return conn.exec_driver_sql(statement).rowcount
     finally:
         # After a failed insert DuckDB refuses everything until rollback, unregistering too: keep the
         # insert's error, not that one (the next register of the name replaces the view anyway).
