@@ -35,9 +35,10 @@ SUPPORTED = (".csv", ".xlsx")
 T = TypeVar("T")
 #: bytes of CSV Arrow parses at a time
 CSV_BLOCK = 4 << 20
-#: parsed CSV blocks that may wait for the chunk being typed: 64 MiB of the file, about one 200,000-row chunk of
-#: a portal export (fewer blocks ahead gained nothing at 1M rows: ``bench/RESULTS.md``)
-PARSE_AHEAD = 16
+#: parsed CSV blocks that may wait for the chunk being typed: 32 MiB of the file, two thirds of a 200,000-row chunk
+#: of a portal export. At 1M rows 8 and 16 were as fast, 1 a tenth of a second slower; 16 cost twice the memory
+#: (``bench/RESULTS.md``)
+PARSE_AHEAD = 8
 
 
 @dataclass
