@@ -36,6 +36,20 @@ def test_engine_clauses_are_sql_to_their_engine_and_left_out_elsewhere(tmp_path)
     assert statements(path, "duckdb") == ["-- a table\nCREATE TABLE t (\n    a VARCHAR(3)  NOT NULL\n)", "SELECT 1 + 1"]
 
 
+def test_a_sql_file_is_split_once_per_text_and_again_when_it_changes(tmp_path, monkeypatch):
+    import sqlparse
+
+    split, texts = sqlparse.split, []
+    monkeypatch.setattr(sqlparse, "split", lambda text: texts.append(text) or split(text))
+    path = tmp_path / "q.sql"
+    path.write_text("-- rows of one batch\nSELECT 1 AS first;\n", encoding="utf-8")
+    assert [statements(path, "duckdb") for _ in range(3)] == [["-- rows of one batch\nSELECT 1 AS first"]] * 3
+    path.write_text("SELECT 2 AS second;", encoding="utf-8")
+    assert statements(path, "duckdb") == ["SELECT 2 AS second"]
+    assert statements(path, "postgresql") == ["SELECT 2 AS second"]
+    assert len(texts) == 3  # the first text once, the second once for each engine
+
+
 @pytest.mark.postgres
 def test_postgresql_partitions_the_monthly_facts_declared_once(pg_url):
     """The common DDL's PostgreSQL clauses: monthly facts partitioned by month, filing ids in byte order."""
