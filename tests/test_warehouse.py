@@ -39,6 +39,9 @@ def test_engine_clauses_are_sql_to_their_engine_and_left_out_elsewhere(tmp_path)
 def test_a_sql_file_is_split_once_per_text_and_again_when_it_changes(tmp_path, monkeypatch):
     import sqlparse
 
+    from dxstats import warehouse
+
+    warehouse._split.cache_clear()  # a text split earlier in this process would not be split again
     split, texts = sqlparse.split, []
     monkeypatch.setattr(sqlparse, "split", lambda text: texts.append(text) or split(text))
     path = tmp_path / "q.sql"

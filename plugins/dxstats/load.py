@@ -424,11 +424,10 @@ def _warm_duckdb() -> None:
 
 def _drop_rejected(warehouse: Warehouse, conn: Connection, target: Target, table: str,
                    batches: list[FileBatch]) -> None:
-    rejected = [b for b in batches if b.rejection_entries]
-    if rejected:
-        deleted = warehouse.delete_rejected(conn, table, target.slice, [b.batch_id for b in rejected])
-        for batch in rejected:
-            batch.rows_staged -= deleted[batch.batch_id]
+    if any(b.rejection_entries for b in batches):
+        deleted = warehouse.delete_rejected(conn, table, target.slice, [b.batch_id for b in batches])
+        for batch in batches:
+            batch.rows_staged -= deleted.get(batch.batch_id, 0)
 
 
 def _reject_keys_of_other_periods(warehouse: Warehouse, conn: Connection, target: Target, staging: str,

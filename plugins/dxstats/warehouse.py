@@ -294,17 +294,15 @@ class Warehouse:
 
     def delete_rejected(self, conn: Connection, table: str, piece: Slice, batch_ids: list[str]) -> dict[str, int]:
         """Delete the slice's rows in ``table`` (core or staging) of ``batch_ids`` that ``audit.rejected_rows``
-        lists (same transaction); the rows deleted, per batch, as the warehouse counts them (one pass over the
-        table, whatever the number of batches)."""
+        lists (same transaction); the rows deleted, per batch that lost any, as the warehouse counts them (one
+        pass over the table, whatever the number of batches)."""
         rejected = ("EXISTS (SELECT 1 FROM audit.rejected_rows AS r WHERE r.batch_id IN :batch_ids"
                     " AND r.batch_id = f.batch_id AND r.source_row = f.source_row)")
         where = piece.where(lambda c: _quoted(conn, c), "f")
         statement = (f"WITH gone AS (DELETE FROM {_quoted(conn, table)} AS f WHERE {where} "  # noqa: S608
                      f"AND f.batch_id IN :batch_ids AND {rejected} RETURNING f.batch_id) "
                      "SELECT batch_id, COUNT(*) FROM gone GROUP BY batch_id")
-        deleted = dict.fromkeys(batch_ids, 0)
-        deleted.update((b, int(n)) for b, n in self._execute(conn, statement, batch_ids=batch_ids, **piece.params))
-        return deleted
+        return {b: int(n) for b, n in self._execute(conn, statement, batch_ids=batch_ids, **piece.params)}
 
     def staged_values(self, conn: Connection, staging: str, column: str, batch_id: str, rows: Any) -> dict[int, str]:
         """``column``'s text for some file rows of a batch in a staging table: {row: text}.
