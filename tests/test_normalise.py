@@ -41,6 +41,17 @@ def test_a_compact_timestamp_cut_short_is_rejected_not_guessed(tmp_path: Path):
     assert frame["received_at"].iloc[2] == pd.Timestamp("2022-01-03 08:15:30")
 
 
+def test_a_compact_timestamp_names_a_day_its_month_has(tmp_path: Path):
+    """Arrow rolls 30 April over to 1 May; the days past the 28th are held to their month, leap years included."""
+    written = ["20240229080000", "20230229080000", "19000229080000", "20000229080000", "20220431080000",
+               "20221231235959", "20220130080000", "20220132080000", "20221331080000"]
+    frame, problems = typed(tmp_path, [valid_row(i + 1, ngay_tiep_nhan=w) for i, w in enumerate(written)])
+    rejected = sorted(problems.loc[problems["column_name"] == "received_at", "value"])
+    assert rejected == ["19000229080000", "20220132080000", "20220431080000", "20221331080000", "20230229080000"]
+    kept = frame.loc[frame["received_at"].notna(), "received_at"].dt.strftime("%Y%m%d%H%M%S").tolist()
+    assert kept == ["20240229080000", "20000229080000", "20221231235959", "20220130080000"]
+
+
 def test_legacy_levels_and_boolean_words(tmp_path: Path):
     frame, problems = typed(tmp_path, [
         valid_row(1, muc_do_dvc="4", so_hoa="có"), valid_row(2, muc_do_dvc="3", so_hoa="không"),

@@ -183,3 +183,53 @@ def test_a_file_sent_twice_in_one_is_refused_before_its_repeats_are_read(warehou
     assert warehouse.frame("SELECT COUNT(*) AS n FROM core.fact_filing")["n"].tolist() == [0]
     refused = warehouse.frame("SELECT status, rows_read, rows_loaded, rows_rejected FROM audit.batches")
     assert refused.values.tolist() == [["rejected", 12, 0, 12]]
+
+
+def test_the_last_chunks_are_checked_while_the_slice_is_keyed_and_what_they_reject_still_goes(
+        warehouse, landing, monkeypatch):
+    """The suite checks each chunk LAG chunks after handing it to the writer, so that the last LAG chunks are
+    checked once every row is written, beside the warehouse's statistics and key; a row those checks reject is
+    dropped from the keyed slice all the same, and counted."""
+    from dxstats import ingest, load
+
+    rows = valid_rows(24)
+    rows[1]["kenh"] = "9"  # the suite, first chunk: not a channel (row 3 of the file)
+    rows[22]["ma_tthc"] = "9.999999"  # the suite, last chunk: unknown procedure (row 24)
+    write_csv(landing / "portal" / "2022-01" / "a.csv", rows)
+    monkeypatch.setenv("DXSTATS_CHUNK_ROWS", "4")  # six chunks, first rows 2, 6, ..., 22
+    monkeypatch.setattr(load, "LAG", 2)
+    events: list[tuple[str, int]] = []
+    sent, checked, finish = load._fact_rows, ingest.validate, load._LaggingChecks.finish
+
+    def send(target, batch, rows):
+        events.append(("sent", int(rows["source_row"].iloc[0])))
+        return sent(target, batch, rows)
+
+    def check(rows, *args):
+        events.append(("checked", int(rows["source_row"].iloc[0])))
+        return checked(rows, *args)
+
+    def last(self):
+        events.append(("every row handed to the writer, then the key", 0))
+        finish(self)
+
+    monkeypatch.setattr(load, "_fact_rows", send)
+    monkeypatch.setattr(ingest, "validate", check)
+    monkeypatch.setattr(load._LaggingChecks, "finish", last)
+    result = ingest_portal_month(Month(2022, 1), "lagging", warehouse, landing)
+
+    assert events == [("sent", 2), ("sent", 6), ("sent", 10), ("checked", 2), ("sent", 14), ("checked", 6),
+                      ("sent", 18), ("checked", 10), ("sent", 22), ("checked", 14),
+                      ("every row handed to the writer, then the key", 0), ("checked", 18), ("checked", 22)]
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (24, 22, 2)
+    facts = warehouse.frame("SELECT source_row FROM core.fact_filing ORDER BY source_row")["source_row"].tolist()
+    assert facts == [r for r in range(2, 26) if r not in (3, 24)]
+    rejected = warehouse.frame("SELECT source_row, check_name FROM audit.rejected_rows ORDER BY source_row")
+    assert rejected.values.tolist() == [[3, "expect_column_values_to_be_in_set"],
+                                        [24, "expect_column_values_to_be_in_set"]]
+    if warehouse.dialect == "postgresql":  # the key was built before row 24 was found, and holds the rest
+        keyed = warehouse.frame(
+            "SELECT c.relname FROM pg_constraint AS k JOIN pg_class AS c ON c.oid = k.conrelid "
+            "JOIN pg_namespace AS n ON n.oid = c.relnamespace "
+            "WHERE k.contype = 'p' AND n.nspname = 'core' AND c.relname LIKE 'fact_filing_2022_01_%'")
+        assert len(keyed) == 1

@@ -6,21 +6,24 @@ step raises, it rolls back and the warehouse is as it was; the caller then recor
 
 A file is streamed a chunk at a time (``DXSTATS_CHUNK_ROWS``), so memory follows the chunk, not
 the file. Each chunk's rows are written to a bare staging table (:meth:`Warehouse.stage_period`)
-by a worker thread, on the transaction's connection, while the caller validates the chunk and
-reads the next one: PostgreSQL's writing and Python's checking overlap. Rejections go to
+by a worker thread, on the transaction's connection, while the caller validates an earlier chunk
+and reads the next one: PostgreSQL's writing and Python's checking overlap. Rejections go to
 ``audit.rejected_rows`` as they are found, by the same worker, in order. Once every chunk is
-in, keys repeated within the slice are found (every copy rejected), rejected rows are deleted
-from staging and its key is built; then, under a lock per table held to commit, staged keys already
-loaded for another period of the province are found in core and dropped, and last staging replaces
-the slice. So loads of different slices stage, check and key side by side, only their last steps
-queue, and readers of the period wait only for the swap's few statements before commit (until then
-they see the old slice). Counts come from the warehouse (the rows each write and delete reported,
-the rejections recorded): rows read = rows loaded + rows rejected, or the load rolls back.
+in, the worker analyses staging, finds the keys repeated within the slice (every copy rejected),
+deletes the rows rejected so far and builds the key, while the caller validates the last few
+chunks (:class:`_LaggingChecks`), whose rejected rows are deleted next; then, under a lock per table
+held to commit, staged keys already loaded for another period of the province are found in core and
+dropped, and last staging replaces the slice. So loads of different slices stage, check and key side
+by side, only their last steps queue, and readers of the period wait only for the swap's few
+statements before commit (until then they see the old slice). Counts come from the warehouse (the
+rows each write and delete reported, the rejections recorded): rows read = rows loaded + rows
+rejected, or the load rolls back.
 A source's SQL for the steps is found by name under ``include/sql/<source>/``.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import logging
@@ -53,6 +56,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: how many chunks the suite's checks run behind the writes (:class:`_LaggingChecks`). Two moved about 0.3 s of
+#: checking (two warm chunks) into the load's one-core tail; three or four moved more, but raised a 10M-row
+#: month's peak from about 1.0-1.1 GiB to as much as 1.5 GiB (bench/RESULTS.md)
+LAG = 2
+
 #: a file's chunks: (typed rows that passed typing, the rejections typing found)
 Chunks = Callable[["FileBatch"], Iterable[tuple["pd.DataFrame", "pd.DataFrame"]]]
 
@@ -69,6 +77,7 @@ class FileBatch:
     stream: TableStream | None = None  # the file's rows, opened and header-checked
     rejections: pd.DataFrame | None = None  # the first rejections found, for the validation page
     rejection_entries: int = 0  # every rejection recorded (a row may have several)
+    entries_dropped: int = 0  # the rejection entries whose rows were last dropped from staging
     expectation_results: list[dict[str, Any]] = field(default_factory=list)
     rows_staged: int = 0  # rows in staging now: added by each write, less those deleted, as the warehouse counts
     rows_loaded: int = 0
@@ -139,20 +148,19 @@ def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], 
     everything, atomically."""
     warehouse.prepare_slice(target.slice)
     with warehouse.begin() as conn:
-        with _step("stream the files into staging while validating"):
+        with _step("stream the files into staging, validate them, key the staged slice"):
             staging = warehouse.stage_period(conn, target.slice)
             keys = _KeyCounter(target.key, _staged_keys(warehouse, conn, staging, target))
             with _Writer() as writer:
+                checks = _LaggingChecks(warehouse, conn, writer, validate_rows)
                 for batch in batches:
-                    _stream(warehouse, conn, target, staging, batch, chunks, validate_rows, writer, keys)
-            warehouse.analyse(conn, staging)
-        with _step("keys counted once in the period"):
-            for batch, repeats in keys.repeats(batches, max_rejected_share()):
-                _record(warehouse, conn, batch, repeats)
-            _refuse(batches)
-        with _step("drop rejected rows and key the staged slice"):
+                    _stream(warehouse, conn, target, staging, batch, chunks, writer, keys, checks)
+                writer.submit(lambda: _key_staged_slice(warehouse, conn, target, staging, batches, keys))
+                with _step("the last chunks validated while the staged slice is keyed"):
+                    checks.finish()
+        _refuse(batches)
+        with _step("drop the rows the last chunks' checks rejected"):
             _drop_rejected(warehouse, conn, target, staging, batches)
-            warehouse.key_staged(conn, target.slice, staging)
         with _step("wait for the table's other loads to commit"):
             # Held to commit: loads of other slices check and swap one at a time, so each one's check sees
             # the rows of the loads before it. Taken before the swap, whose DETACH locks the period's
@@ -175,6 +183,22 @@ def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], 
         record_batches(warehouse, conn, target, batches, run_id)
 
 
+def _key_staged_slice(warehouse: Warehouse, conn: Connection, target: Target, staging: str, batches: list[FileBatch],
+                      keys: _KeyCounter) -> None:
+    """Once every row is staged (the writer's last write): statistics, keys counted once in the period, the
+    rejected rows so far dropped, the key built. The warehouse's longest steps, on one core, while the caller
+    validates the chunks it held back (:class:`_LaggingChecks`) on the other."""
+    with _step("statistics of the staged slice"):
+        warehouse.analyse(conn, staging)
+    with _step("keys counted once in the period"):
+        for batch, repeats in keys.repeats(batches, max_rejected_share()):
+            _record(warehouse, conn, batch, repeats)
+        _refuse(batches)
+    with _step("drop rejected rows and key the staged slice"):
+        _drop_rejected(warehouse, conn, target, staging, batches)  # a repeated key's every copy, before the key
+        warehouse.key_staged(conn, target.slice, staging)
+
+
 @contextlib.contextmanager
 def _step(name: str) -> Iterator[None]:
     """Log a load step's duration (DEBUG): where a slow load spends its time."""
@@ -184,43 +208,64 @@ def _step(name: str) -> Iterator[None]:
 
 
 def _stream(warehouse: Warehouse, conn: Connection, target: Target, staging: str, batch: FileBatch,
-            chunks: Chunks, validate_rows: Callable[[pd.DataFrame], ValidationOutcome], writer: _Writer,
-            keys: _KeyCounter) -> None:
-    """Write one file's chunks to staging (worker) while validating them (here); a table-level failure refuses it.
+            chunks: Chunks, writer: _Writer, keys: _KeyCounter, checks: _LaggingChecks) -> None:
+    """Write one file's chunks to staging (worker) and hand them to the suite's checks (here, a few chunks behind).
 
     A chunk whose rows all failed typing is not validated; if no chunk had rows left, the suite
     still runs once on none, so that its table rules ("the export has rows") judge the file.
     """
-    empty = None
+    empty, checked = None, False
     for rows, rejections in chunks(batch):
+        _submit_rejections(warehouse, conn, writer, batch, rejections)
         if rows.empty:
             empty = rows
-        else:
-            facts = _fact_rows(target, batch, rows)
-            writer.submit(lambda facts=facts: _stage(warehouse, conn, staging, batch, facts))
-            keys.add(batch, rows)
-            rejections = _validated(batch, rows, validate_rows, rejections)
-        _submit_rejections(warehouse, conn, writer, batch, rejections)
-    if not batch.expectation_results and empty is not None:
-        _submit_rejections(warehouse, conn, writer, batch, _validated(batch, empty, validate_rows, None))
-    _refuse([batch])
+            continue
+        facts = _fact_rows(target, batch, rows)
+        writer.submit(lambda facts=facts: _stage(warehouse, conn, staging, batch, facts))
+        keys.add(batch, rows)
+        checks.add(batch, rows)
+        checked = True
+    if not checked and empty is not None:
+        checks.add(batch, empty)
 
 
 def _stage(warehouse: Warehouse, conn: Connection, staging: str, batch: FileBatch, facts: pd.DataFrame) -> None:
     batch.rows_staged += warehouse.append(conn, staging, facts)
 
 
-def _validated(batch: FileBatch, rows: pd.DataFrame, validate_rows: Callable[[pd.DataFrame], ValidationOutcome],
-               rejections: pd.DataFrame | None) -> pd.DataFrame:
-    """Validate a chunk's rows; the chunk's rejections with the suite's added."""
-    import pandas as pd
+class _LaggingChecks:
+    """The suite's checks of each chunk, run :data:`LAG` chunks behind its write to staging.
 
-    outcome = validate_rows(rows)
-    batch.merge_results(outcome.results)
-    if outcome.table_failures:
-        batch.status, batch.message = "rejected", f"{batch.path}: " + "; ".join(outcome.table_failures)
-    parts = [r for r in (rejections, outcome.rejections) if r is not None and not r.empty]
-    return pd.concat(parts, ignore_index=True) if parts else outcome.rejections
+    Why: during the stream both cores are busy (reading, typing, checking here; COPY in PostgreSQL),
+    while the load's last steps, statistics and the key (:func:`_key_staged_slice`), keep one core busy
+    and leave the other idle. Checks held back until every row is written run on that core instead,
+    and the stream ends sooner. The rows the held-back checks reject are dropped once the key is built
+    (:func:`load_period`); their rejections are written as found, in order, like every write.
+    """
+
+    def __init__(self, warehouse: Warehouse, conn: Connection, writer: _Writer,
+                 validate_rows: Callable[[pd.DataFrame], ValidationOutcome]) -> None:
+        self._writer, self._validate = writer, validate_rows
+        self._record = lambda batch, rejections: _submit_rejections(warehouse, conn, writer, batch, rejections)
+        self._waiting: collections.deque[tuple[FileBatch, pd.DataFrame]] = collections.deque()
+
+    def add(self, batch: FileBatch, rows: pd.DataFrame) -> None:
+        self._waiting.append((batch, rows))
+        if len(self._waiting) > LAG:
+            self._check(*self._waiting.popleft())
+
+    def finish(self) -> None:
+        """Check the chunks held back (once every write, the key's included, has been handed to the writer)."""
+        while self._waiting:
+            self._check(*self._waiting.popleft())
+
+    def _check(self, batch: FileBatch, rows: pd.DataFrame) -> None:
+        self._writer.raise_failure()  # a refused or failed load: no more checks to make
+        outcome = self._validate(rows)
+        batch.merge_results(outcome.results)
+        if outcome.table_failures:
+            batch.status, batch.message = "rejected", f"{batch.path}: " + "; ".join(outcome.table_failures)
+        self._record(batch, outcome.rejections)
 
 
 def _submit_rejections(warehouse: Warehouse, conn: Connection, writer: _Writer, batch: FileBatch,
@@ -238,8 +283,9 @@ def _refuse(batches: list[FileBatch]) -> None:
 class _Writer:
     """The load's writes, run in order by one worker thread while the caller reads and checks the next chunk.
 
-    The queue holds one write: with the one being written and the one being prepared, at most
-    three chunks are in memory. The first failed write stops the rest and is raised to the caller.
+    The queue holds one write: with the one being written and the one being prepared, at most three
+    chunks are in memory for writing (and :data:`LAG` held for their checks). The first failed write
+    stops the rest and is raised to the caller.
     """
 
     def __init__(self) -> None:
@@ -258,9 +304,13 @@ class _Writer:
             raise self._error
 
     def submit(self, write: Callable[[], object]) -> None:
+        self.raise_failure()
+        self._queue.put(write)
+
+    def raise_failure(self) -> None:
+        """Raise the failed write's error, if one failed: the load is lost, so the caller stops at once."""
         if self._error is not None:
             raise self._error
-        self._queue.put(write)
 
     def _work(self) -> None:
         while (write := self._queue.get()) is not None:
@@ -424,10 +474,12 @@ def _warm_duckdb() -> None:
 
 def _drop_rejected(warehouse: Warehouse, conn: Connection, target: Target, table: str,
                    batches: list[FileBatch]) -> None:
-    if any(b.rejection_entries for b in batches):
+    """Delete from staging the rows rejected since the last time, if any were (each pass reads all of staging)."""
+    if any(b.rejection_entries > b.entries_dropped for b in batches):
         deleted = warehouse.delete_rejected(conn, table, target.slice, [b.batch_id for b in batches])
         for batch in batches:
             batch.rows_staged -= deleted.get(batch.batch_id, 0)
+            batch.entries_dropped = batch.rejection_entries
 
 
 def _reject_keys_of_other_periods(warehouse: Warehouse, conn: Connection, target: Target, staging: str,

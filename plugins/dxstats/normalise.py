@@ -148,22 +148,70 @@ def _timestamp(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
 
 
 def _compact_timestamps(text: pd.Series) -> pd.Series:
-    """``yyyyMMddHHmmss`` parsed by Arrow; anything else (or an impossible date) is null.
+    """``yyyyMMddHHmmss`` parsed by Arrow; anything else (or an impossible date) is null (``NaT``).
 
     Arrow's ``%S`` also reads one digit, so a value one digit short ("2022010308153") would come out
-    as a time; which digit was lost is unknown, so only 14 characters are read as this format.
+    as a time; which digit was lost is unknown, so only 14 characters are read as this format. Arrow
+    also rolls an impossible day over (20220231 -> 3 March), so the written day is checked against its
+    month (:func:`_written_as_a_real_day`).
     """
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
     raw = pa.array(text, type=pa.string())
     parsed = pc.strptime(raw, format="%Y%m%d%H%M%S", unit="us", error_is_null=True)
-    parsed = pc.if_else(pc.equal(pc.utf8_length(raw), 14), parsed, None)
-    # Arrow rolls an impossible day over (20220231 -> 3 March); such a value is not a date at all.
-    written_day = pc.cast(pc.if_else(pc.is_valid(parsed), pc.utf8_slice_codeunits(raw, 6, 8), "0"), pa.int64())
-    parsed = pc.if_else(pc.equal(pc.day(parsed), written_day), parsed, None)
-    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=text.index).astype("datetime64[us]")
+    stamps = parsed.to_numpy(zero_copy_only=False).astype("datetime64[us]")  # NaT where Arrow could not parse
+    stamps = np.where(_written_as_a_real_day(raw), stamps, np.datetime64("NaT", "us"))
+    return pd.Series(stamps, index=text.index)
+
+
+_DAYS_IN_MONTH = (31, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # by month, 1-12 (0: never asked)
+
+
+def _written_as_a_real_day(raw: Any) -> Any:
+    """Whether each value is 14 bytes long and, if its bytes 7-8 are a day past the 28th, names a day its month
+    has (for a value Arrow parsed: anything else is null already, whatever this says).
+
+    Read from the text's bytes with NumPy, the year and month only for the days past the 28th: a tenth of
+    the cost of Arrow's kernels for the length, the day's slice and the civil day of the parsed time, which
+    took two fifths of the timestamps' typing. A parsed value is all ASCII digits, so its 14 bytes are
+    its 14 characters.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    chunks = raw.chunks if isinstance(raw, pa.ChunkedArray) else [raw]
+    return np.concatenate([_real_days(chunk) for chunk in chunks]) if chunks else np.zeros(0, dtype=bool)
+
+
+def _real_days(chunk: Any) -> Any:
+    import numpy as np
+
+    _, offsets, data = chunk.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(chunk) + 1, offset=chunk.offset * 4)
+    ok = np.diff(bounds) == 14
+    if data is None or not ok.any():
+        return ok
+    text = np.frombuffer(data, dtype=np.uint8)
+    starts = bounds[:-1][ok]
+
+    def number(first: int, width: int, at: Any) -> Any:
+        value = np.zeros(len(at), dtype=np.int32)
+        for position in range(first, first + width):
+            value = value * 10 + text[at + position] - 48
+        return value
+
+    day = number(6, 2, starts)
+    late = day > 28
+    if late.any():
+        at = starts[late]
+        year, month = number(0, 4, at), np.clip(number(4, 2, at), 0, 12)
+        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+        exists = day[late] <= np.asarray(_DAYS_IN_MONTH)[month] + ((month == 2) & leap)
+        ok[np.flatnonzero(ok)[day > 28]] = exists
+    return ok
 
 
 def _date(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
