@@ -106,10 +106,10 @@ def chunk_rows() -> int:
     """Rows the ingest holds at a time (``DXSTATS_CHUNK_ROWS``, default 200,000): memory follows this, not the file.
 
     A chunk of the portal's export costs about 1.8 KiB a row in flight (its text, typed frame, the
-    suite's frames, the COPY's Arrow table), and up to three chunks are held (one written, one checked,
-    the next read and typed), so the default peaks at 1.1-1.2 GiB even for a 10M-row month (at
-    250,000 rows runs peaked at 1.17-1.43 GiB: too near the 1.5 GiB goal); larger chunks save only
-    a little of the suite's fixed cost per chunk.
+    suite's frames, the COPY's Arrow table), and a few chunks are held (one written, one checked, two
+    waiting for their checks, the next read and typed), so the default peaks at 1.0-1.3 GiB even for a
+    10M-row month (at 250,000 rows runs peaked at 1.17-1.43 GiB: too near the 1.5 GiB goal); larger
+    chunks save only a little of the suite's fixed cost per chunk.
     """
     value = int(os.environ.get("DXSTATS_CHUNK_ROWS", "200000"))
     if value < 1:
