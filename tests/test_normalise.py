@@ -52,6 +52,19 @@ def test_a_compact_timestamp_names_a_day_its_month_has(tmp_path: Path):
     assert kept == ["20240229080000", "20000229080000", "20221231235959", "20220130080000"]
 
 
+def test_the_written_day_is_read_from_any_arrow_text_layout():
+    """The day check reads the text's own bytes: a slice of an array (an offset) and 64-bit offsets read right."""
+    import pyarrow as pa
+
+    from dxstats.normalise import _written_as_a_real_day
+
+    values = ["20240229080000", "20230229080000", None, "", "2022123123595", "20220430080000"]
+    expected = [True, False, False, False, False, True]
+    for text in (pa.array(values, pa.large_string()), pa.chunked_array([pa.array(["x", *values]).slice(1)]),
+                 pa.chunked_array([pa.array(values[:2]), pa.array(values[2:])])):
+        assert _written_as_a_real_day(text).tolist() == expected
+
+
 def test_legacy_levels_and_boolean_words(tmp_path: Path):
     frame, problems = typed(tmp_path, [
         valid_row(1, muc_do_dvc="4", so_hoa="có"), valid_row(2, muc_do_dvc="3", so_hoa="không"),

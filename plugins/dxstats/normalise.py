@@ -187,10 +187,13 @@ def _written_as_a_real_day(raw: Any) -> Any:
 
 
 def _real_days(chunk: Any) -> Any:
+    """:func:`_written_as_a_real_day` for one Arrow string array."""
     import numpy as np
+    import pyarrow as pa
 
     _, offsets, data = chunk.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(chunk) + 1, offset=chunk.offset * 4)
+    width = 8 if pa.types.is_large_string(chunk.type) else 4
+    bounds = np.frombuffer(offsets, dtype=f"int{width * 8}", count=len(chunk) + 1, offset=chunk.offset * width)
     ok = np.diff(bounds) == 14
     if data is None or not ok.any():
         return ok
@@ -210,7 +213,7 @@ def _real_days(chunk: Any) -> Any:
         year, month = number(0, 4, at), np.clip(number(4, 2, at), 0, 12)
         leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
         exists = day[late] <= np.asarray(_DAYS_IN_MONTH)[month] + ((month == 2) & leap)
-        ok[np.flatnonzero(ok)[day > 28]] = exists
+        ok[np.flatnonzero(ok)[late]] = exists
     return ok
 
 
