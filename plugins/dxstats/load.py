@@ -186,8 +186,8 @@ def load_period(warehouse: Warehouse, target: Target, batches: list[FileBatch], 
 def _key_staged_slice(warehouse: Warehouse, conn: Connection, target: Target, staging: str, batches: list[FileBatch],
                       keys: _KeyCounter) -> None:
     """Once every row is staged (the writer's last write): statistics, keys counted once in the period, the
-    rejected rows so far dropped, the key built. The warehouse's longest steps, on one core, while the caller
-    validates the chunks it held back (:class:`_LaggingChecks`) on the other."""
+    rejected rows so far dropped, the key built. The warehouse's longest steps, ANALYZE and the end of the key's
+    build on one core, while the caller validates the chunks it held back (:class:`_LaggingChecks`)."""
     with _step("statistics of the staged slice"):
         warehouse.analyse(conn, staging)
     with _step("keys counted once in the period"):
@@ -237,10 +237,11 @@ class _LaggingChecks:
     """The suite's checks of each chunk, run :data:`LAG` chunks behind its write to staging.
 
     Why: during the stream both cores are busy (reading, typing, checking here; COPY in PostgreSQL),
-    while the load's last steps, statistics and the key (:func:`_key_staged_slice`), keep one core busy
-    and leave the other idle. Checks held back until every row is written run on that core instead,
-    and the stream ends sooner. The rows the held-back checks reject are dropped once the key is built
-    (:func:`load_period`); their rejections are written as found, in order, like every write.
+    while the load's last steps (:func:`_key_staged_slice`) leave one core idle: ANALYZE and the end of the
+    key's build run on one (about a second of a 5 s load of a million rows, bench/RESULTS.md). Checks held
+    back until every row is written run on the idle core instead, and the stream ends sooner. The rows the
+    held-back checks reject are dropped once the key is built (:func:`load_period`); their rejections are
+    written as found, in order, like every write.
     """
 
     def __init__(self, warehouse: Warehouse, conn: Connection, writer: _Writer,
