@@ -104,21 +104,34 @@ def _may_have_control_characters(raw: Any) -> bool:
     (a millisecond a chunk) spares the regex (15 ms a column a chunk) on the usual clean file.
     Tabs and line breaks, which pass, also send a column to the regex: it decides.
     """
+    import pyarrow as pa
+
+    for chunk in _chunks(raw):
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True  # another layout: the regex decides
+        bounds, text = _bytes_of(chunk)
+        if text is not None and len(chunk) and (text[bounds[0]:bounds[-1]] < 0x20).any():
+            return True
+    return False
+
+
+def _chunks(raw: Any) -> list[Any]:
+    """The Arrow arrays of ``raw``, an array or a chunked one."""
+    import pyarrow as pa
+
+    return raw.chunks if isinstance(raw, pa.ChunkedArray) else [raw]
+
+
+def _bytes_of(chunk: Any) -> tuple[Any, Any]:
+    """A string array's value bounds (its offsets: value i is bytes ``bounds[i]:bounds[i + 1]``) and its bytes
+    (None when it has none), as NumPy views of its buffers: no copy."""
     import numpy as np
     import pyarrow as pa
 
-    chunks = raw.chunks if isinstance(raw, pa.ChunkedArray) else [raw]
-    for chunk in chunks:
-        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
-            return True  # another layout: the regex decides
-        _, offsets, data = chunk.buffers()
-        if data is None or not len(chunk):
-            continue
-        width = 8 if pa.types.is_large_string(chunk.type) else 4
-        bounds = np.frombuffer(offsets, dtype=f"int{width * 8}", count=len(chunk) + 1, offset=chunk.offset * width)
-        if (np.frombuffer(data, dtype=np.uint8)[bounds[0]:bounds[-1]] < 0x20).any():
-            return True
-    return False
+    _, offsets, data = chunk.buffers()
+    width = 8 if pa.types.is_large_string(chunk.type) else 4
+    bounds = np.frombuffer(offsets, dtype=f"int{width * 8}", count=len(chunk) + 1, offset=chunk.offset * width)
+    return bounds, None if data is None else np.frombuffer(data, dtype=np.uint8)
 
 
 def _timestamp(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
@@ -180,41 +193,39 @@ def _written_as_a_real_day(raw: Any) -> Any:
     its 14 characters.
     """
     import numpy as np
-    import pyarrow as pa
 
-    chunks = raw.chunks if isinstance(raw, pa.ChunkedArray) else [raw]
+    chunks = _chunks(raw)
     return np.concatenate([_real_days(chunk) for chunk in chunks]) if chunks else np.zeros(0, dtype=bool)
 
 
 def _real_days(chunk: Any) -> Any:
     """:func:`_written_as_a_real_day` for one Arrow string array."""
     import numpy as np
-    import pyarrow as pa
 
-    _, offsets, data = chunk.buffers()
-    width = 8 if pa.types.is_large_string(chunk.type) else 4
-    bounds = np.frombuffer(offsets, dtype=f"int{width * 8}", count=len(chunk) + 1, offset=chunk.offset * width)
+    bounds, text = _bytes_of(chunk)
     ok = np.diff(bounds) == 14
-    if data is None or not ok.any():
+    if text is None or not ok.any():
         return ok
-    text = np.frombuffer(data, dtype=np.uint8)
     starts = bounds[:-1][ok]
-
-    def number(first: int, width: int, at: Any) -> Any:
-        value = np.zeros(len(at), dtype=np.int32)
-        for position in range(first, first + width):
-            value = value * 10 + text[at + position] - 48
-        return value
-
-    day = number(6, 2, starts)
+    day = _number(text, starts + 6, 2)
     late = day > 28
     if late.any():
         at = starts[late]
-        year, month = number(0, 4, at), np.clip(number(4, 2, at), 0, 12)
+        year, month = _number(text, at, 4), np.clip(_number(text, at + 4, 2), 0, 12)
         leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
         exists = day[late] <= np.asarray(_DAYS_IN_MONTH)[month] + ((month == 2) & leap)
         ok[np.flatnonzero(ok)[late]] = exists
     return ok
+
+
+def _number(text: Any, at: Any, width: int) -> Any:
+    """The decimal number written in the ``width`` bytes of ``text`` from each of the positions ``at``."""
+    import numpy as np
+
+    value = np.zeros(len(at), dtype=np.int32)
+    for position in range(width):
+        value = value * 10 + text[at + position] - 48
+    return value
 
 
 def _date(text: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
