@@ -189,3 +189,25 @@ def test_in_a_national_deployment_each_province_behind_is_alerted(warehouse, lan
     behind = raised[f"[dxstats] {plans.name} {due} of province 82 has not arrived"].text
     assert "the latest period loaded is 2022-H1" in behind
     assert [a for a in check_freshness(warehouse, landing) if f" {plans.name} " in a.subject] == []
+
+
+@pytest.mark.parametrize("warehouse_url", ["duckdb"], indirect=True)
+def test_the_main_jobs_run_over_two_half_years_tells_the_earlier_ones_failures_apart(warehouse, landing, airflow_db):
+    """The main job loads the half-year before (only a warning when it fails) in the same backfilling run as the
+    report's half-year (a failure): each failed slice is named by its period, and told apart by it."""
+    from dxstats.cli import _failures, _of
+    from dxstats.runner import run_half_year
+
+    earlier, half = HalfYear(2021, 2), HalfYear(2022, 1)
+    for period in (earlier, half):
+        for source in REGISTERS:
+            land(landing, source.name, period)
+    (path,) = (landing / "ke_hoach_bcd" / str(earlier)).glob("*.csv")
+    path.write_bytes(b"\xff" + path.read_bytes())  # not UTF-8
+    run = run_half_year("registers", half, {"backfill_from": str(earlier)})
+    assert str(run.state) == "failed"
+    failed = _failures(run, "registers 2021-H2..2022-H1")
+    assert failed == ["registers 82 2021-H2"]
+    assert _of(failed[0], earlier)
+    assert not _of(failed[0], half)
+    assert not _of("registers 2021-H2..2022-H1", earlier)  # a failure outside the slices fails the job

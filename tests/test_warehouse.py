@@ -213,3 +213,55 @@ def test_monthly_fact_tables_are_partitioned_by_month_on_postgresql(pg_url):
     assert partitioned == {"fact_filing": "LIST (export_month)", "fact_portal_summary": "LIST (summary_month)",
                            "fact_telecom_coverage": "LIST (export_month)"}
     warehouse.close()
+
+
+def test_an_embedded_warehouse_kept_open_is_lent_to_each_engine_and_closed_after(tmp_path):
+    """In-process runs hold the DuckDB file open: a task's own open and close then neither reload the file nor
+    checkpoint it (its log stays until the block ends), and the file is released for other processes after."""
+    import subprocess
+    import sys
+
+    from sqlalchemy import text
+
+    from dxstats.warehouse import kept_open
+
+    path = tmp_path / "w.duckdb"
+    url, log = f"duckdb:///{path}", tmp_path / "w.duckdb.wal"
+
+    def task(statement: str) -> None:
+        warehouse = Warehouse(url)
+        with warehouse.begin() as conn:
+            conn.execute(text(statement))
+        warehouse.close()
+
+    task("CREATE TABLE t (x INTEGER)")
+    assert not log.exists()  # closed alone: checkpointed
+    with kept_open(url):
+        task("INSERT INTO t VALUES (1)")
+        assert log.exists()  # the task's close left the database open: not checkpointed
+        task("INSERT INTO t VALUES (2)")
+    assert not log.exists()
+    reader = ("import duckdb, sys; "
+              "print(duckdb.connect(sys.argv[1], read_only=True).execute('SELECT sum(x) FROM t').fetchall()[0][0])")
+    read = subprocess.run([sys.executable, "-c", reader, str(path)], capture_output=True, text=True, check=True)
+    assert read.stdout.strip() == "3"
+
+
+def test_a_postgresql_warehouse_is_not_held(pg_url):
+    """Nothing to hold on a server: the block opens no connection."""
+    from sqlalchemy import create_engine, text
+
+    from dxstats.warehouse import kept_open
+
+    probe = create_engine(pg_url)
+    try:
+        def sessions() -> int:
+            with probe.connect() as conn:
+                return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                         "AND pid <> pg_backend_pid()")).scalar_one()
+
+        before = sessions()
+        with kept_open(pg_url):
+            assert sessions() == before
+    finally:
+        probe.dispose()

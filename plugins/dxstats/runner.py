@@ -33,14 +33,18 @@ def run_dag(dag_id: str, period_end: datetime, conf: dict[str, Any] | None = Non
 
     Like a manual trigger, ``dag.test()`` places the run on the last complete interval before
     its date: for the monthly ingest, ``period_end`` = 1 February runs January.
-    Naive datetimes are taken as Asia/Ho_Chi_Minh time.
+    Naive datetimes are taken as Asia/Ho_Chi_Minh time. All its tasks run in this process, so an embedded
+    warehouse is held open meanwhile (:func:`dxstats.warehouse.kept_open`).
     """
     import pendulum
+
+    from dxstats.warehouse import kept_open
 
     dag = load_dag(dag_id)
     when = pendulum.instance(period_end, tz=TIMEZONE) if period_end.tzinfo is None else period_end
     log.info("running %s for the interval ending %s", dag_id, when)
-    return dag.test(logical_date=when, run_conf=conf)
+    with kept_open():
+        return dag.test(logical_date=when, run_conf=conf)
 
 
 def run_month(dag_id: str, month: Month, conf: dict[str, Any] | None = None) -> Any:
