@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +10,7 @@ import pytest
 from portal_files import PERSONAL, cp1258_text, valid_rows, write_csv, write_xlsx
 
 from dxstats.errors import SourceFileError
-from dxstats.reading import read_table
+from dxstats.reading import ROW, read_table
 from dxstats.sources.portal import CONTRACT
 
 
@@ -76,6 +77,33 @@ def test_xlsx_reads_first_sheet_and_flags_formulas(tmp_path: Path):
     assert table.rows_read == 3
     assert [(p.row, p.column, p.value) for p in table.problems] == [(3, "status", "=1+1")]
     assert set(table.dropped_columns) == set(PERSONAL)
+
+
+def test_xlsx_values_read_as_a_csv_export_writes_them(tmp_path: Path):
+    """Typed cells (numbers, flags, dates) become the text a CSV export carries; blank rows are skipped but
+    counted in the row numbers; a row cut short reads as blank cells."""
+    import openpyxl
+
+    rows = valid_rows(4)
+    path = write_xlsx(tmp_path / "f.xlsx", rows)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.active
+    header = [c.value for c in sheet[1]]
+    channel, paid, received = (header.index(h) + 1 for h in ("kenh", "thanh_toan_truc_tuyen", "ngay_tiep_nhan"))
+    sheet.cell(2, channel, 2.0)  # a number Excel stores as a float
+    sheet.cell(2, paid, True)
+    sheet.cell(3, received, datetime(2022, 1, 5, 8, 30))
+    sheet.insert_rows(4)  # a blank row: file row 4
+    for column in range(paid, len(header) + 1):
+        sheet.cell(5, column).value = None  # the row ends before the payment flag
+    workbook.save(path)
+    table = read_table(path, CONTRACT)
+    assert table.frame[ROW].tolist() == [2, 3, 5, 6]
+    assert table.frame["channel"].tolist()[0] == "2"
+    assert table.frame["paid_online"].tolist() == ["1", rows[1]["thanh_toan_truc_tuyen"], "",
+                                                    rows[3]["thanh_toan_truc_tuyen"]]
+    assert table.frame["received_at"].tolist()[1] == "2022-01-05T08:30:00"
+    assert not table.problems
 
 
 def test_missing_required_column_names_file_row_and_columns(tmp_path: Path):

@@ -7,6 +7,7 @@ an independent PDF engine, as a reader's viewer would.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -135,3 +136,11 @@ def test_long_table_is_cut_in_the_pdf_and_says_where_the_rest_is(tmp_path: Path)
     assert f"in {PDF_MAX_ROWS} dòng đầu trong {total} dòng" in text
     assert "\"DVC theo cơ quan\"" in text
     assert "services_by_agency" in text
+
+
+def test_writing_a_pdf_logs_no_font_subsetting(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """fontTools reports every font table it subsets at INFO; the report task's log is not the place."""
+    caplog.set_level(logging.INFO)
+    write_pdf(sample_report("en"), tmp_path / "report.pdf")
+    assert (tmp_path / "report.pdf").stat().st_size > 0
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("fontTools")] == []

@@ -564,7 +564,6 @@ def _first_sheet_has_formulas(path: Path) -> bool | None:
 
 
 def _read_xlsx_values(path: Path, contract: Contract, header_row: int) -> RawTable:
-    import pandas as pd
     import python_calamine
 
     try:
@@ -580,11 +579,34 @@ def _read_xlsx_values(path: Path, contract: Contract, header_row: int) -> RawTab
         raise SourceFileError(path, f"the first sheet's row {header_row} is blank; expected the header row",
                               row=header_row)
     positions, dropped = map_header(path, header, contract, header_row)
-    records, problems = _xlsx_records(iter(rows[header_row:]), positions, header_row + 1, formulas=False)
-    frame = pd.DataFrame(records, columns=[*positions.values(), ROW])
-    table = _finish(path, frame, contract, dropped, header_row)
-    table.problems = problems
-    return table
+    return _finish(path, _value_columns(rows[header_row:], positions, header_row + 1), contract, dropped, header_row)
+
+
+def _value_columns(rows: list[list[Any]], positions: dict[int, str], first_row: int) -> pd.DataFrame:
+    """The contract's cells of each non-blank row as text (:func:`cell_text`), with its row number.
+
+    Calamine hands over values, never formulas, so no cell here is a problem. A column at a time, each distinct
+    value made text once: a month's export repeats its codes, dates and flags on every row, and a cell at a time
+    took most of a 34,000-row sheet's reading after calamine's own (``bench/RESULTS.md``).
+    """
+    import numpy as np
+    import pandas as pd
+
+    width = max(map(len, rows), default=0)
+    grid = np.array([row + [""] * (width - len(row)) for row in rows] if any(len(r) < width for r in rows) else rows,
+                    dtype=object).reshape(len(rows), width)
+    grid[np.equal(grid, None)] = ""
+    kept = ~np.equal(grid, "").all(axis=1)
+    grid = grid[kept]
+    columns = {}
+    for position, name in positions.items():
+        if position >= width:
+            columns[name] = np.full(len(grid), "", dtype=object)
+            continue
+        codes, values = pd.factorize(grid[:, position], use_na_sentinel=False)
+        columns[name] = np.array([cell_text(v) for v in values], dtype=object)[codes]
+    columns[ROW] = np.arange(first_row, first_row + len(rows))[kept]
+    return pd.DataFrame(columns)
 
 
 def _read_xlsx_openpyxl(path: Path, contract: Contract, header_row: int) -> RawTable:
@@ -616,10 +638,9 @@ def _read_xlsx_openpyxl(path: Path, contract: Contract, header_row: int) -> RawT
     return table
 
 
-def _xlsx_records(rows: Any, positions: dict[int, str], first_row: int,
-                  formulas: bool = True) -> tuple[list[list[Any]], list[CellProblem]]:
-    """The contract's cells of each non-blank row as text, with its row number; ``formulas``: the reader shows
-    formulas (openpyxl), and each one is a rejected cell."""
+def _xlsx_records(rows: Any, positions: dict[int, str], first_row: int) -> tuple[list[list[Any]], list[CellProblem]]:
+    """The contract's cells of each non-blank row as text, with its row number; openpyxl shows formulas, and
+    each one is a rejected cell."""
     records: list[list[Any]] = []
     problems: list[CellProblem] = []
     for number, values in enumerate(rows, start=first_row):
@@ -629,7 +650,7 @@ def _xlsx_records(rows: Any, positions: dict[int, str], first_row: int,
         for position, name in positions.items():
             value = values[position] if position < len(values) else None
             text = cell_text(value)
-            if formulas and (text.startswith("=") or not isinstance(value, _PLAIN_VALUES)):
+            if text.startswith("=") or not isinstance(value, _PLAIN_VALUES):
                 problems.append(CellProblem(number, name, text[:200], "a formula, not a value; export values only"))
                 text = ""
             record.append(text)

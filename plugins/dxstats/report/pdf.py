@@ -11,6 +11,7 @@ Charts are drawn by matplotlib (Agg, imported only when a chart is drawn) in the
 from __future__ import annotations
 
 import io
+import logging
 import textwrap
 import unicodedata
 from collections.abc import Sequence
@@ -45,6 +46,9 @@ PDF_MAX_ROWS = 100
 CHART_WIDTH_IN = 7.5  # inches; the PNG is scaled to the page width, so this sets the chart's type size
 CHART_DPI = 150
 FOOTER = {"vi": "Trang", "en": "Page"}
+
+# fontTools logs each font table it subsets at INFO: 75 lines a PDF in the report task's log, none of them news.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def write_pdf(report: Report, path: Path) -> Path:
