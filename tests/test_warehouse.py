@@ -265,3 +265,30 @@ def test_a_postgresql_warehouse_is_not_held(pg_url):
             assert sessions() == before
     finally:
         probe.dispose()
+
+
+def test_a_warehouse_another_process_holds_is_not_kept_open_and_the_tasks_say_why(tmp_path, caplog):
+    """Another process holding the DuckDB file (an analyst's session) does not stop the run before its tasks:
+    the hold is skipped with a warning, and each task meets the lock itself, where Airflow reports and alerts."""
+    import subprocess
+    import sys
+
+    from sqlalchemy.exc import OperationalError
+
+    from dxstats.warehouse import kept_open
+
+    path = tmp_path / "w.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); time.sleep(60)", str(path)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with kept_open(f"duckdb:///{path}"):
+            warehouse = Warehouse(f"duckdb:///{path}")
+            with pytest.raises(OperationalError, match="lock"), warehouse.begin():
+                pass
+            warehouse.close()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert any("could not hold" in r.getMessage() and "lock" in r.getMessage() for r in caplog.records)
