@@ -36,6 +36,13 @@ def test_engine_clauses_are_sql_to_their_engine_and_left_out_elsewhere(tmp_path)
     assert statements(path, "duckdb") == ["-- a table\nCREATE TABLE t (\n    a VARCHAR(3)  NOT NULL\n)", "SELECT 1 + 1"]
 
 
+def test_a_statement_of_comments_alone_is_dropped_and_text_that_looks_like_one_is_kept(tmp_path):
+    path = tmp_path / "c.sql"
+    path.write_text("/* a note\n   on two lines */;\n-- and a line\n;\nSELECT '-- a value, not a comment' AS v;\n"
+                    "SELECT 1 /* inline */ AS w;\n;;\n", encoding="utf-8")
+    assert statements(path, "duckdb") == ["SELECT '-- a value, not a comment' AS v", "SELECT 1 /* inline */ AS w"]
+
+
 def test_a_sql_file_is_split_once_per_text_and_again_when_it_changes(tmp_path, monkeypatch):
     import sqlparse
 

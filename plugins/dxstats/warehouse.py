@@ -68,8 +68,18 @@ def _split(text: str, dialect: str) -> tuple[str, ...]:
     import sqlparse
 
     text = for_engine(text, dialect)
-    return tuple(s.strip().rstrip(";").rstrip() for s in sqlparse.split(text)
-                 if sqlparse.format(s, strip_comments=True).strip(" \n;"))
+    return tuple(s.strip().rstrip(";").rstrip() for s in sqlparse.split(text) if _has_code(s))
+
+
+def _has_code(statement: str) -> bool:
+    """Whether a statement is more than comments, blanks and semicolons. Read from sqlparse's tokens: having
+    sqlparse format the statement without its comments parsed it again, three quarters of the time to split
+    the project's files (0.8 s a process and engine on a slow machine, and a task is a process)."""
+    from sqlparse import lexer
+    from sqlparse import tokens as T
+
+    return any(not (kind in T.Whitespace or kind in T.Comment or (kind is T.Punctuation and value == ";"))
+               for kind, value in lexer.tokenize(statement))
 
 
 class Warehouse:
