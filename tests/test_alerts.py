@@ -195,7 +195,7 @@ def test_in_a_national_deployment_each_province_behind_is_alerted(warehouse, lan
 def test_the_main_jobs_run_over_two_half_years_tells_the_earlier_ones_failures_apart(warehouse, landing, airflow_db):
     """The main job loads the half-year before (only a warning when it fails) in the same backfilling run as the
     report's half-year (a failure): each failed slice is named by its period, and told apart by it."""
-    from dxstats.cli import _failures, _of
+    from dxstats.cli import _by_half_year, _failures, _of
     from dxstats.runner import run_half_year
 
     earlier, half = HalfYear(2021, 2), HalfYear(2022, 1)
@@ -210,4 +210,5 @@ def test_the_main_jobs_run_over_two_half_years_tells_the_earlier_ones_failures_a
     assert failed == ["registers 82 2021-H2"]
     assert _of(failed[0], earlier)
     assert not _of(failed[0], half)
-    assert not _of("registers 2021-H2..2022-H1", earlier)  # a failure outside the slices fails the job
+    outside = ["registers 2021-H2..2022-H1"]  # a failure outside the slices: of both half-years, it fails the job
+    assert _by_half_year([(None, failed), (None, outside)], earlier) == (failed, outside)

@@ -217,3 +217,27 @@ def test_refused_credentials_fail_the_task_without_retries(landing, simulator, m
     monkeypatch.setenv("DXSTATS_PORTAL_SOURCE", "files")
     assert extract_source("dxstats.portal_api:extract_month", datetime(2022, 1, 1)) == {
         "mode": "files", "month": "2022-01"}
+
+
+@pytest.mark.parametrize("warehouse_url", ["duckdb"], indirect=True)
+def test_a_failed_pull_counts_against_its_runs_half_year(warehouse, landing, airflow_db, simulator, monkeypatch):
+    """The main job runs the portal's filings once per half-year. A slice whose pull failed may name no period
+    (the ingest it held back has no label), so the run's half-year is the failure's: only a warning when it is
+    the half-year before the report's."""
+    from datetime import datetime
+
+    from dxstats.cli import _by_half_year, _failures
+    from dxstats.periods import HalfYear
+    from dxstats.runner import run_dag
+
+    monkeypatch.setenv("DXSTATS_PORTAL_SOURCE", "api")
+    monkeypatch.setenv("AIRFLOW_CONN_PORTAL_API", json.dumps({
+        "conn_type": "http", "host": simulator.base_url, "login": "dxstats", "password": "not-the-password"}))
+    run = run_dag("portal_filings", datetime(2022, 2, 1))
+    assert str(run.state) == "failed"
+    states = {ti.task_id: str(ti.state) for ti in run.get_task_instances() if ti.map_index >= 0}
+    assert states == {"extract_portal": "failed", "ingest_portal": "upstream_failed"}
+    failed = _failures(run, "portal_filings 2022-H1")
+    assert "portal_filings 0" in failed  # the ingest held back: no period to sort it by
+    assert _by_half_year([(HalfYear(2022, 1), failed)], HalfYear(2022, 1)) == (failed, [])
+    assert _by_half_year([(HalfYear(2022, 1), failed)], HalfYear(2021, 2)) == ([], failed)

@@ -106,6 +106,21 @@ def test_xlsx_values_read_as_a_csv_export_writes_them(tmp_path: Path):
     assert not table.problems
 
 
+def test_workbook_values_that_compare_equal_keep_their_own_text_and_short_rows_read_blank():
+    """Values are made text once per distinct value: 1, 1.0 and True are one value and one text; a row shorter
+    than the sheet (a reader that does not pad) reads as blank cells, and a blank row is skipped."""
+    from datetime import date
+
+    from dxstats.reading import _value_columns
+
+    rows = [[1, "a"], [1.0, " b "], [True, None], [], ["", ""], [date(2022, 1, 5), 2.5], [-0.0]]
+    frame = _value_columns(rows, {0: "x", 1: "y", 3: "z"}, first_row=2)
+    assert frame[ROW].tolist() == [2, 3, 4, 7, 8]
+    assert frame["x"].tolist() == ["1", "1", "1", "2022-01-05", "0"]
+    assert frame["y"].tolist() == ["a", "b", "", "2.5", ""]
+    assert frame["z"].tolist() == [""] * 5
+
+
 def test_missing_required_column_names_file_row_and_columns(tmp_path: Path):
     path = write_csv(tmp_path / "f.csv", valid_rows(2))
     text = path.read_text(encoding="utf-8-sig").replace("ngay_hen_tra", "ngay_khac", 1)

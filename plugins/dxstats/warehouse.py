@@ -367,21 +367,18 @@ def kept_open(url: str | None = None) -> Iterator[None]:
     DuckDB lends each task's engine the database already open in this process; it checkpoints as its log
     grows, and once more when the block ends and the file is closed. PostgreSQL needs nothing held.
 
-    If the file cannot be opened here (another process holds it), the block runs without: each task then
-    opens it itself, and fails, with its alert, if it still cannot.
+    If the warehouse cannot be opened here (another process holds the file, the settings are wrong), the block
+    runs without: each task then opens it itself, and fails, with its alert, if it still cannot.
     """
-    from sqlalchemy.exc import DBAPIError
-
-    warehouse = Warehouse(url)
-    if warehouse.dialect != "duckdb":
-        yield
-        return
     try:
-        held = warehouse.engine.connect()
-    except DBAPIError as exc:
-        log.warning("could not hold %r open for this run's tasks, each opens it itself: %s", warehouse,
-                    str(exc.orig).splitlines()[0])
-        warehouse.close()
+        warehouse = Warehouse(url)
+        held = warehouse.engine.connect() if warehouse.dialect == "duckdb" else None
+    except Exception as exc:  # only an optimisation: whatever stops it, the tasks meet and report
+        cause = getattr(exc, "orig", None) or exc
+        log.warning("could not hold the warehouse open for this run's tasks, each opens it itself: %s",
+                    (str(cause).splitlines() or [type(cause).__name__])[0])
+        held = None
+    if held is None:
         yield
         return
     try:
