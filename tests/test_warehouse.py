@@ -262,14 +262,12 @@ def test_a_postgresql_warehouse_is_not_held(pg_url):
 
     probe = create_engine(pg_url)
     try:
-        def sessions() -> int:
-            with probe.connect() as conn:
-                return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                         "AND pid <> pg_backend_pid()")).scalar_one()
-
-        before = sessions()
-        with kept_open(pg_url):
-            assert sessions() == before
+        with probe.connect() as conn:  # only sessions opened from here on: others' closing cannot move the count
+            since = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+            with kept_open(pg_url):
+                opened = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                           "AND backend_start >= :since"), {"since": since}).scalar_one()
+        assert opened == 0
     finally:
         probe.dispose()
 

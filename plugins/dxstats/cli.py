@@ -164,7 +164,8 @@ def _by_half_year(runs: list[tuple[HalfYear | None, list[str]]], earlier: HalfYe
     ours, rest = [], []
     for half, failures in runs:
         for failure in failures:
-            (ours if (half == earlier if half is not None else _of(failure, earlier)) else rest).append(failure)
+            of_earlier = half == earlier if half is not None else _of(failure, earlier)
+            (ours if of_earlier else rest).append(failure)
     return ours, rest
 
 

@@ -592,17 +592,15 @@ def _value_columns(rows: list[list[Any]], positions: dict[int, str], first_row: 
     import numpy as np
     import pandas as pd
 
-    width = max(map(len, rows), default=0)
-    grid = np.array([row + [""] * (width - len(row)) for row in rows] if any(len(r) < width for r in rows) else rows,
-                    dtype=object).reshape(len(rows), width)
+    width = max(*map(len, rows), max(positions, default=-1) + 1, 0)  # every row as wide as the widest, or the header
+    if any(len(row) < width for row in rows):
+        rows = [row + [""] * (width - len(row)) for row in rows]
+    grid = np.array(rows, dtype=object).reshape(len(rows), width)
     grid[np.equal(grid, None)] = ""
     kept = ~np.equal(grid, "").all(axis=1)
     grid = grid[kept]
     columns = {}
     for position, name in positions.items():
-        if position >= width:
-            columns[name] = np.full(len(grid), "", dtype=object)
-            continue
         codes, values = pd.factorize(grid[:, position], use_na_sentinel=False)
         columns[name] = np.array([cell_text(v) for v in values], dtype=object)[codes]
     columns[ROW] = np.arange(first_row, first_row + len(rows))[kept]
