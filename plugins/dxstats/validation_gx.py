@@ -14,14 +14,20 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def import_great_expectations() -> None:
+    """Import GX with its own logs kept to warnings: its import and set-up log hundreds of INFO lines a process
+    (each registered metric and helper), which would bury the job's own lines."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import great_expectations  # noqa: F401
+
+
 @functools.cache
 def _context() -> Any:
+    import_great_expectations()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
 
-    # GX logs its own set-up at INFO, hundreds of lines per process: keep only its warnings.
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     # GX fingerprints each dataframe under this many bytes (an MD5 over pandas' hash of every row) for its
     # batch markers, which nothing here reads: 0.02 CPU-s per 200,000-row chunk and suite, a sixth of a warm
     # validation (bench/RESULTS.md). No frame is under 0 bytes.
