@@ -118,7 +118,7 @@ def run_half_year(half_year: HalfYear) -> int:
         conf = {"half_year": str(half_year), "languages": ["vi", "en"]}
         if str(runner.run_dag("semiannual_report", datetime(2100, 1, 1), conf).state) != "success":
             failed.append(f"semiannual_report {half_year}")
-    print(_summary(half_year))
+        print(_summary(half_year))
     if failed:
         print(f"FAILED: {', '.join(failed)} — see the task logs above and audit.batches", file=sys.stderr)
         return 1
