@@ -107,7 +107,11 @@ def rerun_period(dag_id: str, period: str, *, force: bool = False, backfill_from
 def run_half_year(half_year: HalfYear) -> int:
     """Ingest the half-year before (for the report's comparison) and the half-year, then write its report."""
     use_embedded_airflow()
-    migrate_metadata(meanwhile=_import_great_expectations)
+    from dxstats.validation_gx import import_great_expectations
+
+    # GX's import (about 3 s, once a process) while the metadata database migrates on the other core, rather
+    # than in the first validation. Not on a thread: concurrent imports of the same packages can deadlock.
+    migrate_metadata(meanwhile=import_great_expectations)
     from dxstats import runner
 
     with collecting_less():
@@ -123,15 +127,6 @@ def run_half_year(half_year: HalfYear) -> int:
         print(f"FAILED: {', '.join(failed)} — see the task logs above and audit.batches", file=sys.stderr)
         return 1
     return 0
-
-
-def _import_great_expectations() -> None:
-    """Import GX (about 3 s, once a process) while the metadata database migrates: the job's first validation
-    would otherwise pay it, with the other core idle. Not on a thread: concurrent imports of the same packages
-    can deadlock on their import locks."""
-    from dxstats.validation_gx import import_great_expectations
-
-    import_great_expectations()
 
 
 def _ingest(runner: Any, half_year: HalfYear) -> tuple[list[str], list[str]]:
@@ -231,5 +226,5 @@ def _summary(half_year: HalfYear) -> str:
 
 if __name__ == "__main__":
     status = main()
-    gc.freeze()  # the interpreter's exit then frees the heap without walking it for cycles: 4.5 s less
+    gc.freeze()  # the interpreter's exit then frees the heap without walking it for cycles (bench/RESULTS.md)
     sys.exit(status)

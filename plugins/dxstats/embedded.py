@@ -67,7 +67,7 @@ def collecting_less() -> Iterator[None]:
     the young generation a tenth as often; both as before after it.
 
     The embedded job runs every DAG in one process, where Airflow, its execution API, GX and pandas make a few
-    million objects that live until the end: each full collection walked them all again, 13 times a run, and
+    million objects that live until the end: each full collection walked them all again, 13 times a job, and
     the young generation was collected 3,500 times (about 6 s of the job, ``bench/RESULTS.md``). What is
     garbage at the start is collected first, so nothing that holds a file or a lock is kept by the freeze.
     """
