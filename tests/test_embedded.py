@@ -1,13 +1,19 @@
-"""The embedded job's process: its garbage collector spared the objects that live until the job ends."""
+"""The embedded job's process: its garbage collector spared the objects that live until the job ends, and Airflow's
+execution API started while the metadata database migrates."""
 
 from __future__ import annotations
 
 import gc
+import json
+import os
+import subprocess
+import sys
 import weakref
 
 import pytest
 
 from dxstats.embedded import YOUNG_COLLECTION_THRESHOLD, collecting_less
+from dxstats.settings import PROJECT_ROOT
 
 
 class _Node:
@@ -55,3 +61,44 @@ def test_garbage_at_the_start_is_collected_not_frozen(collector):
 def test_the_collector_is_restored_when_the_block_fails(collector):
     with pytest.raises(RuntimeError), collecting_less():
         raise RuntimeError("a DAG run failed")
+
+
+_MIGRATE_AND_START = """
+import json, os
+from pathlib import Path
+from dxstats.embedded import migrate_metadata, start_execution_api, use_embedded_airflow
+
+use_embedded_airflow()
+config = Path(os.environ["AIRFLOW_HOME"], "airflow.cfg")
+seen = {}
+
+def meanwhile():
+    seen["config"] = config.read_text()  # while the migration runs
+    start_execution_api()
+
+migrate_metadata(meanwhile=meanwhile)
+from airflow.configuration import conf
+from airflow.sdk.execution_time.supervisor import in_process_api_server
+
+api = in_process_api_server()
+print(json.dumps({
+    "config_unchanged": config.read_text() == seen["config"],
+    "our_key_is_the_files": f"fernet_key = {conf.get('core', 'fernet_key')}" in seen["config"],
+    "api_started": api.app.state.lifespan_called,  # entered when its transport was made
+}))
+"""
+
+
+@pytest.mark.slow
+def test_the_execution_api_starts_while_the_metadata_database_migrates_in_a_fresh_home(tmp_path):
+    """The job imports Airflow and starts its execution API while ``airflow db migrate`` runs: the home's
+    configuration is written before either reads it, so both read the same whole file, Fernet key included;
+    the API ``dag.test()`` will use is the one started then."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(AIRFLOW_HOME=str(tmp_path / "airflow"), PYTHONPATH=str(PROJECT_ROOT / "plugins"))
+    done = subprocess.run([sys.executable, "-c", _MIGRATE_AND_START], env=env, capture_output=True, text=True,
+                          check=False, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "config_unchanged": True, "our_key_is_the_files": True, "api_started": True}
+    assert (tmp_path / "airflow" / "airflow.db").stat().st_size > 0

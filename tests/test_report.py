@@ -7,6 +7,7 @@ The golden check of every DESIGN §5 figure in the XLSX and PDF of both language
 from __future__ import annotations
 
 import csv
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -17,9 +18,9 @@ from source_cases import land
 from dxstats.ingest import ingest
 from dxstats.periods import HalfYear
 from dxstats.report.content import area_covered, build_report, input_status, score
-from dxstats.report.files import write_csv, write_xlsx
+from dxstats.report.files import write_csv, write_report, write_xlsx
 from dxstats.report.model import Column, Report, Section, Table
-from dxstats.report.run import half_year_to_report
+from dxstats.report.run import _writers, half_year_to_report, produce
 from dxstats.sources.registers import REGISTERS
 
 H1 = HalfYear(2022, 1)
@@ -182,3 +183,25 @@ def test_the_report_dag_writes_the_files_and_emails_them(warehouse, landing, air
     assert {p.name for p in folder.iterdir()} == names | {"manifest.json"}
     assert len(json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["sent"]) == 1
     assert len(inbox.messages) == 1  # the same figures on the same day give the same files: not sent again
+
+
+def test_the_languages_after_the_first_are_written_by_another_process():
+    with _writers(1) as others:
+        assert others.submit(os.getpid).result() != os.getpid()
+    with _writers(0) as here:  # one language: no process started
+        assert here.submit(os.getpid).result() == os.getpid()
+
+
+def test_each_languages_files_are_those_one_process_writes(warehouse, landing, tmp_path, monkeypatch):
+    """``produce`` writes the second language in another process, from the figures it loaded once: the files are
+    byte for byte those this process writes for each language on its own."""
+    monkeypatch.setenv("DXSTATS_OUTBOX_DIR", str(tmp_path / "outbox"))
+    for source in REGISTERS:
+        land(landing, source.name, H1)
+        ingest(source, H1, "test", warehouse, landing)
+    folder = produce(H1, ("vi", "en"))
+    alone = [path for language in ("vi", "en")
+             for path in write_report(build_report(warehouse, H1, language), tmp_path / "alone")]
+    assert {path.name for path in alone} == {path.name for path in folder.iterdir()} - {"manifest.json"}
+    for path in alone:
+        assert (folder / path.name).read_bytes() == path.read_bytes(), path.name

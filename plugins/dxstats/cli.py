@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from dxstats import settings
-from dxstats.embedded import collecting_less, migrate_metadata, use_embedded_airflow
+from dxstats.embedded import collecting_less, migrate_metadata, start_execution_api, use_embedded_airflow
 from dxstats.periods import HalfYear
 
 DEFAULT_PERIOD = "2022-H1"
@@ -89,7 +89,7 @@ def rerun_period(dag_id: str, period: str, *, force: bool = False, backfill_from
     from dxstats.periods import Month
 
     use_embedded_airflow()
-    migrate_metadata()
+    migrate_metadata(meanwhile=start_execution_api)
     from dxstats import runner
 
     conf = {"force": force, "backfill_from": backfill_from, "provinces": provinces}
@@ -107,11 +107,10 @@ def rerun_period(dag_id: str, period: str, *, force: bool = False, backfill_from
 def run_half_year(half_year: HalfYear) -> int:
     """Ingest the half-year before (for the report's comparison) and the half-year, then write its report."""
     use_embedded_airflow()
-    from dxstats.validation_gx import import_great_expectations
-
-    # GX's import (about 3 s, once a process) while the metadata database migrates on the other core, rather
-    # than in the first validation. Not on a thread: concurrent imports of the same packages can deadlock.
-    migrate_metadata(meanwhile=import_great_expectations)
+    # GX's import (about 3 s, once a process) and the execution API's start while the metadata database
+    # migrates on the other core, rather than in the first validation and the first task. Not on a thread:
+    # concurrent imports of the same packages can deadlock.
+    migrate_metadata(meanwhile=_before_the_first_run)
     from dxstats import runner
 
     with collecting_less():
@@ -127,6 +126,13 @@ def run_half_year(half_year: HalfYear) -> int:
         print(f"FAILED: {', '.join(failed)} — see the task logs above and audit.batches", file=sys.stderr)
         return 1
     return 0
+
+
+def _before_the_first_run() -> None:
+    from dxstats.validation_gx import import_great_expectations
+
+    import_great_expectations()
+    start_execution_api()
 
 
 def _ingest(runner: Any, half_year: HalfYear) -> tuple[list[str], list[str]]:

@@ -47,8 +47,10 @@ def migrate_metadata(meanwhile: Callable[[], object] | None = None) -> None:
     ``dag.test()`` ignores pools, but ``airflow standalone`` on the same home schedules for real, and a task
     naming a pool that does not exist is never scheduled: so the pool is created here too, sized for the
     warehouse this set-up uses (one slot for the DuckDB file). ``meanwhile`` runs in this process while
-    ``airflow db migrate`` runs in its own, on the other core (the main job imports Great Expectations then).
+    ``airflow db migrate`` runs in its own, on the other core (the main job imports Great Expectations and
+    starts Airflow's execution API then, :func:`start_execution_api`).
     """
+    _write_airflow_config()
     airflow = Path(sys.executable).with_name("airflow")
     with subprocess.Popen([str(airflow), "db", "migrate"], stdout=subprocess.DEVNULL) as migration:
         if meanwhile is not None:
@@ -59,6 +61,33 @@ def migrate_metadata(meanwhile: Callable[[], object] | None = None) -> None:
     from dxstats.settings import warehouse_url
 
     ensure_warehouse_pool(warehouse_pool_slots(warehouse_url()))
+
+
+def _write_airflow_config() -> None:
+    """Write the home's ``airflow.cfg`` if it has none, as Airflow's command line would.
+
+    The CLI writes it at its start with a generated Fernet key, and this process reads it when it first
+    imports Airflow. Written here first, before the migration's CLI starts, so that this process can import
+    Airflow while the migration runs and still read the whole file, the key the CLI will use included.
+    """
+    from airflow.configuration import write_default_airflow_configuration_if_needed
+
+    write_default_airflow_configuration_if_needed()
+
+
+def start_execution_api() -> None:
+    """Start Airflow's in-process execution API, which ``dag.test()`` otherwise starts at its first task.
+
+    Its first request builds the API's routes for every one of its versions (Cadwyn): 7-10 s of one core on
+    the slower machines, the largest single wait of the main job (``bench/RESULTS.md``). Done while the
+    metadata database migrates in another process, it costs the job only what the migration leaves over.
+    ``dag.test()`` gets the same API, which Airflow keeps one of per process.
+    """
+    import httpx
+    from airflow.sdk.execution_time.supervisor import in_process_api_server
+
+    with httpx.Client(transport=in_process_api_server().transport, base_url="http://in-process.invalid") as client:
+        client.get("/health").raise_for_status()  # answered without the metadata database
 
 
 @contextmanager

@@ -74,10 +74,11 @@ def load_figures(warehouse: Warehouse, half: HalfYear) -> Figures:
 
 
 def build_report(warehouse: Warehouse, half: HalfYear, language: str = "vi", *,
-                 generated: datetime | None = None) -> Report:
-    """The whole report for ``half`` in ``language`` (``vi`` or ``en``)."""
+                 generated: datetime | None = None, figures: tuple[Figures, Figures] | None = None) -> Report:
+    """The whole report for ``half`` in ``language`` (``vi`` or ``en``); ``figures``: the half-year's and the one
+    before's, when already loaded (the same for every language)."""
     generated = generated or datetime.now()
-    now, before = load_figures(warehouse, half), load_figures(warehouse, half.previous)
+    now, before = figures or (load_figures(warehouse, half), load_figures(warehouse, half.previous))
     period = text(f"period_h{half.half}", language, year=half.year)
     sections = (
         _institutional(now, language),

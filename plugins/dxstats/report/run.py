@@ -8,14 +8,20 @@ sees half of them; ``manifest.json`` there lists them with their checksums and w
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from dxstats import settings
 from dxstats.periods import HalfYear
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LANGUAGES = ("vi", "en")
 
@@ -42,7 +48,7 @@ def report_folder(half: HalfYear) -> Path:
 
 def produce(half: HalfYear, languages: tuple[str, ...] = ("vi",), warehouse_url: str | None = None) -> Path:
     """Write the report in each language and publish the files; the outbox folder."""
-    from dxstats.report.content import build_report
+    from dxstats.report.content import build_report, load_figures
     from dxstats.report.delivery import publish
     from dxstats.report.files import write_report
     from dxstats.warehouse import Warehouse
@@ -53,16 +59,50 @@ def produce(half: HalfYear, languages: tuple[str, ...] = ("vi",), warehouse_url:
     warehouse = Warehouse(warehouse_url)
     try:
         warehouse.create_schema()  # idempotent: the views the report reads are those of this version
-        with tempfile.TemporaryDirectory(prefix=f"report-{half}-") as scratch:
-            files = []
-            for language in languages:
-                files += write_report(build_report(warehouse, half, language), Path(scratch))
+        with tempfile.TemporaryDirectory(prefix=f"report-{half}-") as scratch, _writers(len(languages) - 1) as others:
+            figures = load_figures(warehouse, half), load_figures(warehouse, half.previous)
+            reports = [build_report(warehouse, half, language, figures=figures) for language in languages]
+            later = [others.submit(write_report, report, Path(scratch)) for report in reports[1:]]
+            files = write_report(reports[0], Path(scratch))
+            for written in later:
+                files += written.result()
             folder = report_folder(half)
             publish(files, folder, half_year=str(half))
     finally:
         warehouse.close()
     log.info("report %s (%s) published in %s", half, ", ".join(languages), folder)
     return folder
+
+
+@contextmanager
+def _writers(count: int) -> Iterator[Executor]:
+    """Where the report's other languages are written while this process writes the first: ``count`` processes.
+
+    Each language's files (the PDF's layout and charts, the workbook's cells) take a few seconds of one core,
+    pure Python, so threads would take turns; another process writes on the other core (about a third of the
+    report DAG's time on a slow machine, ``bench/RESULTS.md``). Started first, so that its start-up and imports
+    overlap the warehouse's queries; spawned, not forked, as this process runs threads (DuckDB's, Airflow's).
+    """
+    if count < 1 or multiprocessing.current_process().daemon:  # a daemon process may not start others
+        yield _Here()
+        return
+    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool.submit(_import_writers)  # starts the process now, not at the first write
+        yield pool
+
+
+def _import_writers() -> None:
+    import dxstats.report.files
+    import dxstats.report.pdf  # noqa: F401
+
+
+class _Here(Executor):
+    """No other process: a write runs when submitted, here."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        done: Future[T] = Future()
+        done.set_result(fn(*args, **kwargs))
+        return done
 
 
 def deliver(half: HalfYear, *, force: bool = False) -> str:
