@@ -251,3 +251,19 @@ def test_blocks_parsed_ahead_give_the_same_chunks_errors_and_no_thread_left(tmp_
     assert err.value.row == 101
     assert handed_on == [list(range(2, 27)), list(range(27, 52)), list(range(52, 77))]
     assert not parsing()
+
+
+@pytest.mark.parametrize(("xml", "formula"), [
+    (b"<c r='A2'><f>SUM(A1)</f><v>3</v></c>", True),
+    (b'<c><f t="shared" si="0"/></c>', True),
+    (b"<x:c><x:f>1+1</x:f></x:c>", True),   # the sheet's elements under a namespace prefix
+    (b"<c><f\n>A1</f></c>", True),           # XML allows any space after the element's name
+    (b"<headerFooter><firstHeader>x</firstHeader></headerFooter>", False),
+    (b"<c t='inlineStr'><is><t>a:f b &lt;f> c</t></is></c>", False),  # text that looks like the tag is not one
+    (b"<x:fo/>", False),
+    (b"", False),
+])
+def test_a_formula_element_is_found_in_a_sheets_xml(xml: bytes, formula: bool):
+    from dxstats.reading import _has_formula_element
+
+    assert _has_formula_element(b"<worksheet><sheetData>" + xml + b"</sheetData></worksheet>") is formula

@@ -79,9 +79,9 @@ def start_execution_api() -> None:
     """Start Airflow's in-process execution API, which ``dag.test()`` otherwise starts at its first task.
 
     Its first request builds the API's routes for every one of its versions (Cadwyn): 7-10 s of one core on
-    the slower machines, the largest single wait of the main job (``bench/RESULTS.md``). Done while the
-    metadata database migrates in another process, it costs the job only what the migration leaves over.
-    ``dag.test()`` gets the same API, which Airflow keeps one of per process.
+    the slower machines, the largest single wait of the main job. Done while the metadata database migrates in
+    another process, it overlaps the migration's end (2-2.5 s on a slow machine, ``bench/RESULTS.md``), and the
+    first task's time in the log is the task's own. ``dag.test()`` gets the same API: Airflow keeps one a process.
     """
     import httpx
     from airflow.sdk.execution_time.supervisor import in_process_api_server

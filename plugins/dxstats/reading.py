@@ -560,7 +560,26 @@ def _first_sheet_has_formulas(path: Path) -> bool | None:
             sheet = archive.read(name if name.startswith("xl/") else f"xl/{name}")
     except (zipfile.BadZipFile, KeyError, OSError):
         return None
-    return re.search(rb"<(?:\w+:)?f[ >/]", sheet) is not None
+    return _has_formula_element(sheet)
+
+
+def _has_formula_element(sheet: bytes) -> bool:
+    """Whether a sheet's XML has a formula element: ``<f>``, ``<f .../>`` (any XML space after the name), or one with
+    a namespace prefix, ``<x:f>``.
+
+    Found with ``bytes.find`` for ``<f`` and ``:f``, each hit then looked at: a regex for the element was tried at
+    every ``<`` of the sheet, 0.3-0.4 s for a month's 34 MB of XML against about 0.05 (``bench/RESULTS.md``).
+    """
+    import re
+
+    for start in (b"<f", b":f"):
+        at = sheet.find(start)
+        while at >= 0:
+            named = start == b"<f" or re.search(rb"<\w+$", sheet[max(at - 64, 0):at]) is not None
+            if named and sheet[at + 2:at + 3] in (b" ", b"\t", b"\r", b"\n", b">", b"/"):
+                return True
+            at = sheet.find(start, at + 2)
+    return False
 
 
 def _read_xlsx_values(path: Path, contract: Contract, header_row: int) -> RawTable:
