@@ -568,7 +568,7 @@ def _has_formula_element(sheet: bytes) -> bool:
     a namespace prefix, ``<x:f>``.
 
     Found with ``bytes.find`` for ``<f`` and ``:f``, each hit then looked at: a regex for the element was tried at
-    every ``<`` of the sheet, 0.3-0.4 s for a month's 34 MB of XML against about 0.05 (``bench/RESULTS.md``).
+    every ``<`` of the sheet, 0.3-0.4 s for a month's 34 MB of XML against about 0.09 (``bench/RESULTS.md``).
     """
     import re
 
