@@ -73,12 +73,17 @@ def load_figures(warehouse: Warehouse, half: HalfYear) -> Figures:
                              ignore_index=True))
 
 
+def compared_figures(warehouse: Warehouse, half: HalfYear) -> tuple[Figures, Figures]:
+    """The half-year's figures and the previous half-year's, which the report compares them with."""
+    return load_figures(warehouse, half), load_figures(warehouse, half.previous)
+
+
 def build_report(warehouse: Warehouse, half: HalfYear, language: str = "vi", *,
                  generated: datetime | None = None, figures: tuple[Figures, Figures] | None = None) -> Report:
-    """The whole report for ``half`` in ``language`` (``vi`` or ``en``); ``figures``: the half-year's and the one
-    before's, when already loaded (the same for every language)."""
+    """The whole report for ``half`` in ``language`` (``vi`` or ``en``); ``figures``: :func:`compared_figures`,
+    when already loaded (the same for every language)."""
     generated = generated or datetime.now()
-    now, before = figures or (load_figures(warehouse, half), load_figures(warehouse, half.previous))
+    now, before = figures or compared_figures(warehouse, half)
     period = text(f"period_h{half.half}", language, year=half.year)
     sections = (
         _institutional(now, language),

@@ -48,7 +48,7 @@ def report_folder(half: HalfYear) -> Path:
 
 def produce(half: HalfYear, languages: tuple[str, ...] = ("vi",), warehouse_url: str | None = None) -> Path:
     """Write the report in each language and publish the files; the outbox folder."""
-    from dxstats.report.content import build_report, load_figures
+    from dxstats.report.content import build_report, compared_figures
     from dxstats.report.delivery import publish
     from dxstats.report.files import write_report
     from dxstats.warehouse import Warehouse
@@ -60,7 +60,7 @@ def produce(half: HalfYear, languages: tuple[str, ...] = ("vi",), warehouse_url:
     try:
         warehouse.create_schema()  # idempotent: the views the report reads are those of this version
         with tempfile.TemporaryDirectory(prefix=f"report-{half}-") as scratch, _writers(len(languages) - 1) as others:
-            figures = load_figures(warehouse, half), load_figures(warehouse, half.previous)
+            figures = compared_figures(warehouse, half)
             reports = [build_report(warehouse, half, language, figures=figures) for language in languages]
             later = [others.submit(write_report, report, Path(scratch)) for report in reports[1:]]
             files = write_report(reports[0], Path(scratch))
