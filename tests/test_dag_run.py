@@ -114,6 +114,7 @@ def test_one_run_backfills_several_months_one_mapped_instance_each_and_one_asset
     Asset is updated once, after both months are in, so that the report cannot start on one of them."""
     from airflow.models.asset import AssetEvent
     from airflow.models.taskinstance import TaskInstance
+    from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
@@ -147,6 +148,11 @@ def test_one_run_backfills_several_months_one_mapped_instance_each_and_one_asset
                   if ti.map_index >= 0}
         loads_ended = max(ti.end_date for ti in tis if ti.task_id == "ingest_portal")
         sent = [(e.asset.name, e.source_task_id, e.source_map_index, e.extra, e.timestamp) for e in events]
+        xcoms = session.scalars(select(XComModel).where(XComModel.run_id == run.run_id)).all()
+        pushed = {(x.task_id, x.map_index, x.key): XComModel.deserialize_value(x) for x in xcoms}
+    # Each task's dict is one XCom, not one more per key (TaskFlow infers that from a dict return type).
+    assert {key for _task, _index, key in pushed} == {"return_value"}
+    assert [pushed["ingest_portal", i, "return_value"]["rows_read"] for i in range(2)] == batches["rows_read"].tolist()
     assert mapped == {(task, i): (f"82 {month}", "success") for task in ("extract_portal", "ingest_portal")
                       for i, month in enumerate(months)}
     [(asset, task, index, extra, when)] = [e for e in sent if e[0] == "core.fact_filing"]

@@ -59,6 +59,10 @@ def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple
     ``"module:function"``, a task ``extract_<name>`` that lands a slice's files itself (the portal's HTTP API);
     it is mapped with its ingest as a group, so each slice's ingest waits for that slice's extract only. Tasks
     that write to the warehouse run in the pool ``dxstats_warehouse``, whose size the deployment sets.
+
+    A task that returns a dict pushes it as one XCom (``multiple_outputs=False``): from a ``dict`` return type
+    TaskFlow would infer one more XCom per key, each a call to the execution API and a metadata write (eight
+    more an ingest, about 14 ms each on the embedded job's SQLite), which nothing reads (``bench/RESULTS.md``).
     """
     cadence = CADENCE[cron]
 
@@ -75,7 +79,7 @@ def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple
         params=_params(cadence),
     )
     def build() -> None:
-        @task(outlets=[REFERENCE], pool=WAREHOUSE_POOL)
+        @task(outlets=[REFERENCE], pool=WAREHOUSE_POOL, multiple_outputs=False)
         def prepare_warehouse() -> dict[str, int]:
             from dxstats.tasks import prepare_warehouse as run
 
@@ -125,7 +129,7 @@ def _params(cadence: str) -> dict[str, Param]:
 def _ingest_task(name: str, path: str, cadence: str) -> Any:
     """The task ``ingest_<name>``, to be mapped over (province, period): one load; what it did, for the announcement."""
 
-    @task(task_id=f"ingest_{name}", pool=WAREHOUSE_POOL, map_index_template=SLICE_LABEL)
+    @task(task_id=f"ingest_{name}", pool=WAREHOUSE_POOL, map_index_template=SLICE_LABEL, multiple_outputs=False)
     def ingest(province: str, period: str, run_id=None, params=None) -> dict:
         from dxstats.tasks import ingest_period
 
@@ -145,7 +149,8 @@ def _announce_task(name: str, path: str, asset: Asset) -> Any:
     (population, loaded once a year) does not.
     """
 
-    @task(task_id=f"announce_{name}", outlets=[asset], trigger_rule="none_failed_min_one_success")
+    @task(task_id=f"announce_{name}", outlets=[asset], trigger_rule="none_failed_min_one_success",
+          multiple_outputs=False)
     def announce(provinces: list[str], periods: list[str], outlet_events=None) -> dict[str, Any]:
         from dxstats.tasks import announcement
 
@@ -163,7 +168,7 @@ def _extract_then_ingest(name: str, path: str, ingest: Any) -> Any:
     slice's; the task ids stay ``extract_<name>`` and ``ingest_<name>`` (no group prefix).
     """
 
-    @task(task_id=f"extract_{name}", map_index_template=SLICE_LABEL)
+    @task(task_id=f"extract_{name}", map_index_template=SLICE_LABEL, multiple_outputs=False)
     def pull(province: str, period: str, params=None) -> dict:
         from dxstats.tasks import extract_period
 
