@@ -116,3 +116,55 @@ def test_gx_does_not_fingerprint_the_rows_it_checks(tmp_path, monkeypatch):
     outcome = validate.validate(typed_rows(tmp_path), portal.SOURCE, PARAMETERS)
     assert hashed == []
     assert sorted({r[0] for r in as_set(outcome)}) == [32, 33, 34, 35, 37, 38, 39, 40, 41]
+
+
+
+def _validated_twice(rows: pd.DataFrame) -> tuple[validate.ValidationOutcome, list]:
+    """The suite's outcome on ``rows`` from a fresh plan, and GX's full (COMPLETE) results of its row-wise rules."""
+    validation_plans._PLANS.clear()
+    outcome = validate.validate(rows, portal.SOURCE, PARAMETERS)
+    batch = validation_gx._batch_definition(portal.SOURCE).get_batch(batch_parameters={"dataframe": rows})
+    suite = validation_plans.plan_for(portal.SOURCE, PARAMETERS).row_suite()
+    return outcome, validation_gx._results(batch, suite, "COMPLETE", "source_row", PARAMETERS)
+
+
+def test_gx_says_the_same_with_each_expectations_configuration_built_once_a_call(tmp_path, monkeypatch):
+    """GX's own build of an expectation's configuration runs a few times a call instead of at every use, and every
+    result, full ones naming their rows included, is what GX says when it builds at every use."""
+    import contextlib
+
+    rows = typed_rows(tmp_path)
+    validation_gx._context()
+    [gx_build] = validation_gx._GX_BUILD
+    builds = []
+    monkeypatch.setattr(validation_gx, "_GX_BUILD", [lambda expectation: builds.append(1) or gx_build(expectation)])
+    kept, full_kept = _validated_twice(rows)
+    built_once = len(builds)
+
+    builds.clear()
+    monkeypatch.setattr(validation_gx, "configurations_kept", contextlib.nullcontext)
+    own, full_own = _validated_twice(rows)
+    assert 0 < 5 * built_once < len(builds)  # without the block every use is a build
+    pd.testing.assert_frame_equal(kept.rejections, own.rejections)
+    assert kept.results == own.results
+    assert [r.to_json_dict() for r in full_kept] == [r.to_json_dict() for r in full_own]
+    assert any(not r.success and r.result["unexpected_index_list"] for r in full_own)
+
+
+def test_a_kept_configuration_follows_a_field_set_anew_and_each_use_gets_its_own_copy():
+    import great_expectations as gx
+
+    validation_gx._context()
+    expectation = gx.expectations.ExpectColumnValuesToBeInSet(column="kenh", value_set=["1", "2"], meta={"rule": 3})
+    with validation_gx.configurations_kept():
+        first = expectation.configuration
+        first.kwargs["value_set"].append("9")
+        first.meta["rule"] = 4
+        again = expectation.configuration
+        assert again is not first
+        assert (again.kwargs["value_set"], again.meta) == (["1", "2"], {"rule": 3})
+        expectation.value_set = ["3"]
+        assert expectation.configuration.kwargs["value_set"] == ["3"]
+    [gx_build] = validation_gx._GX_BUILD
+    assert expectation.configuration == gx_build(expectation)
+    assert expectation.configuration is not expectation.configuration  # GX's own build again, at each use

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import functools
 import logging
+import operator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+
+#: While GX validates a batch for :func:`run_suite`: each expectation's configuration as first built, by the
+#: expectation's id, with the expectation (which keeps the id its own) and the field values it was built from.
+_KEPT: ContextVar[dict[int, tuple[Any, tuple[Any, ...], Any]] | None] = ContextVar("dxstats_gx_kept", default=None)
+#: GX's own ``Expectation.configuration`` getter, once :func:`_keep_configurations` has replaced it.
+_GX_BUILD: list[Callable[[Any], Any]] = []
 
 
 def import_great_expectations() -> None:
@@ -32,6 +42,7 @@ def _context() -> Any:
     # batch markers, which nothing here reads: 0.02 CPU-s per 200,000-row chunk and suite, a sixth of a warm
     # validation (bench/RESULTS.md). No frame is under 0 bytes.
     pandas_execution_engine.HASH_THRESHOLD = 0
+    _keep_configurations()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
@@ -75,9 +86,65 @@ def run_suite(source: str, suite: Any, frame: pd.DataFrame, index_column: str, p
 
 def _results(batch: Any, suite: Any, result_format: str, index_column: str, parameters: dict[str, Any]) -> list[Any]:
     details = {"unexpected_index_column_names": [index_column]} if result_format != "BOOLEAN_ONLY" else {}
-    result = batch.validate(suite, result_format={"result_format": result_format, **details},
-                            expectation_parameters=parameters)
+    with configurations_kept():
+        result = batch.validate(suite, result_format={"result_format": result_format, **details},
+                                expectation_parameters=parameters)
     return result.results
+
+
+@contextmanager
+def configurations_kept() -> Iterator[None]:
+    """Within the block, on this thread, an expectation's configuration is built once, not at every use.
+
+    GX's ``Expectation.configuration`` is a property that rebuilds the configuration from the expectation's
+    pydantic fields (``dict()``, value sets and all) at each access, and GX's validation asks for it at every
+    step of each expectation's metric graph: 1,815 times a ``validate()`` of the summary suite, a third of a
+    small load's time (``bench/RESULTS.md``). The block keeps each expectation's first build and hands out a
+    copy (new dicts and lists, one level down) while the expectation's fields are the same objects; a field
+    set anew is built again. Outside a block, and on other threads, the property is GX's own.
+    """
+    token = _KEPT.set({})
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
+@functools.cache
+def _keep_configurations() -> None:
+    """Put :func:`_configuration` in place of GX's ``Expectation.configuration``, once a process."""
+    from great_expectations.expectations.expectation import Expectation
+
+    gx_own = Expectation.configuration
+    _GX_BUILD.append(gx_own.fget)
+    Expectation.configuration = property(_configuration, doc=gx_own.__doc__)
+
+
+def _configuration(expectation: Any) -> Any:
+    """The expectation's configuration: GX's build, or within :func:`configurations_kept` a copy of the build
+    kept for the expectation's present field values."""
+    [build] = _GX_BUILD
+    kept = _KEPT.get()
+    if kept is None:
+        return build(expectation)
+    fields = tuple(expectation.__dict__.values())
+    entry = kept.get(id(expectation))
+    if entry is None or len(entry[1]) != len(fields) or not all(map(operator.is_, entry[1], fields)):
+        entry = kept[id(expectation)] = (expectation, fields, build(expectation))
+    return _copied(entry[2])
+
+
+def _copied(config: Any) -> Any:
+    """A configuration like ``config`` whose kwargs and meta are new dicts of their values, each list, dict or
+    set among them a new one, as a new build gives: what a caller changes in one is not in the next."""
+    fresh = object.__new__(type(config))  # copy.copy's result, without its protocol's cost at each use
+    fresh.__dict__.update(vars(config))
+    fresh.kwargs, fresh.meta = _one_level(config.kwargs), _one_level(config.meta)
+    return fresh
+
+
+def _one_level(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value.copy() if isinstance(value, list | dict | set) else value for key, value in values.items()}
 
 
 def _suite_of(suite: Any, failed: list[Any]) -> Any:
