@@ -1,7 +1,8 @@
-"""Where GX runs: the process's one ephemeral data context, pandas datasource and batch definitions.
+"""Where GX runs: the process's one ephemeral data context, pandas datasource and batch definitions, and each
+call's expectation configurations built once (:func:`configurations_kept`).
 
-Each is made on first use and kept for the process; GX is imported only then, so that the DAG
-files, which import :mod:`dxstats`, stay cheap to parse.
+The context, datasource and definitions are each made on first use and kept for the process; GX is imported
+only then, so that the DAG files, which import :mod:`dxstats`, stay cheap to parse.
 """
 
 from __future__ import annotations
