@@ -118,7 +118,6 @@ def test_gx_does_not_fingerprint_the_rows_it_checks(tmp_path, monkeypatch):
     assert sorted({r[0] for r in as_set(outcome)}) == [32, 33, 34, 35, 37, 38, 39, 40, 41]
 
 
-
 def _validated_twice(rows: pd.DataFrame) -> tuple[validate.ValidationOutcome, list]:
     """The suite's outcome on ``rows`` from a fresh plan, and GX's full (COMPLETE) results of its row-wise rules."""
     validation_plans._PLANS.clear()

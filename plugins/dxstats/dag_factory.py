@@ -62,7 +62,8 @@ def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple
 
     A task that returns a dict pushes it as one XCom (``multiple_outputs=False``): from a ``dict`` return type
     TaskFlow would infer one more XCom per key, each a call to the execution API and a metadata write (eight
-    more an ingest, about 14 ms each on the embedded job's SQLite), which nothing reads (``bench/RESULTS.md``).
+    more an ingest, 14-20 ms each in the embedded job, nearly all of it the API's), which nothing reads
+    (``bench/RESULTS.md``).
     """
     cadence = CADENCE[cron]
 
