@@ -63,7 +63,7 @@ def test_registers_dag_covers_half_years_in_local_time(bag):
     assert (start.year, start.month, start.day, start.hour, end.month, end.day) == (2022, 1, 1, 0, 7, 1)
     assert sorted(bag.dags["registers"].task_ids) == [
         "announce_chi_tieu", "announce_ke_hoach_bcd", "announce_van_ban_chi_dao", "ingest_chi_tieu",
-        "ingest_ke_hoach_bcd", "ingest_van_ban_chi_dao", "periods", "prepare_warehouse", "provinces"]
+        "ingest_ke_hoach_bcd", "ingest_van_ban_chi_dao", "prepare_warehouse", "slices"]
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)
@@ -96,7 +96,7 @@ def test_parsing_a_dag_file_loads_no_heavy_module(path: Path):
 #: tasks that never open the warehouse, so they must not hold one of its pool's slots: the period and province
 #: lists, the portal's HTTP pull (it lands files), an ingest's Asset announcement and the report's e-mail (it
 #: sends files already written)
-WAREHOUSE_FREE = re.compile(r"^(periods|provinces|extract_\w+|announce_\w+|email_report)$")
+WAREHOUSE_FREE = re.compile(r"^(slices|extract_\w+|announce_\w+|email_report)$")
 
 
 def ingest_dags(bag) -> dict:
@@ -134,14 +134,13 @@ def test_ingest_tasks_are_mapped_over_the_runs_provinces_and_periods(bag):
     dags = ingest_dags(bag)
     assert set(dags) == {"portal_filings", "portal_summary", "telecom", "registers", "infrastructure"}
     for dag_id, dag in dags.items():
-        for planner in ("periods", "provinces"):
-            task = dag.get_task(planner)
-            assert mapped_over(task) == set(), dag_id
-            assert "prepare_warehouse" in task.upstream_task_ids, dag_id
+        planner = dag.get_task("slices")
+        assert mapped_over(planner) == set(), dag_id
+        assert "prepare_warehouse" in planner.upstream_task_ids, dag_id
         ingests = [t for t in dag.tasks if t.task_id.startswith("ingest_")]
         assert ingests, dag_id
         for task in ingests:
-            assert mapped_over(task) == {"periods", "provinces"}, f"{dag_id}.{task.task_id} is not mapped over both"
+            assert mapped_over(task) == {"slices"}, f"{dag_id}.{task.task_id} is not mapped over the run's slices"
             label = task.map_index_template or ""
             assert "period" in label, f"{dag_id}.{task.task_id} shows no period in the UI"
             assert "province" in label, f"{dag_id}.{task.task_id} shows no province in the UI"
@@ -158,7 +157,7 @@ def test_ingest_tasks_are_mapped_over_the_runs_provinces_and_periods(bag):
 def test_the_portals_extract_is_mapped_with_its_ingest_one_slice_at_a_time(bag):
     dag = bag.dags["portal_filings"]
     extract, ingest = dag.get_task("extract_portal"), dag.get_task("ingest_portal")
-    assert mapped_over(extract) == {"periods", "provinces"}
+    assert mapped_over(extract) == {"slices"}
     assert "extract_portal" in ingest.upstream_task_ids
     # one mapped group: month i's ingest waits for month i's extract only, not for every month's
     group = ingest.get_closest_mapped_task_group()

@@ -150,6 +150,9 @@ def test_one_run_backfills_several_months_one_mapped_instance_each_and_one_asset
         sent = [(e.asset.name, e.source_task_id, e.source_map_index, e.extra, e.timestamp) for e in events]
         xcoms = session.scalars(select(XComModel).where(XComModel.run_id == run.run_id)).all()
         pushed = {(x.task_id, x.map_index, x.key): XComModel.deserialize_value(x) for x in xcoms}
+    # One planning task lists the run's (province, period) slices; every other task but the announcement is mapped.
+    assert {ti.task_id for ti in tis if ti.map_index < 0} == {"prepare_warehouse", "slices", "announce_portal"}
+    assert pushed["slices", -1, "return_value"] == [{"province": "82", "period": month} for month in months]
     # Each task's dict is one XCom, not one more per key (TaskFlow infers that from a dict return type).
     assert {key for _task, _index, key in pushed} == {"return_value"}
     assert [pushed["ingest_portal", i, "return_value"]["rows_read"] for i in range(2)] == batches["rows_read"].tolist()

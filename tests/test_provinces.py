@@ -46,6 +46,28 @@ def test_a_national_deployment_names_its_provinces(monkeypatch, tmp_path):
             settings.provinces()
 
 
+def test_a_run_plans_every_province_with_every_period_and_refuses_a_province_or_period_it_cannot_load(monkeypatch):
+    """The one planning task's slices: the cross of the run's provinces and periods, labelled as the mapped ingests
+    are; an unknown province or an impossible backfill fails the task (and the run), naming it."""
+    import pendulum
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from dxstats.backfill import MONTH
+    from dxstats.tasks import announcement, plan_slices
+
+    monkeypatch.setenv("DXSTATS_PROVINCES", "82,83")
+    january = pendulum.datetime(2022, 1, 1, tz="Asia/Ho_Chi_Minh")
+    both = plan_slices(MONTH, january, "2021-12", None)
+    assert both == [{"province": p, "period": m} for p in ("82", "83") for m in ("2021-12", "2022-01")]
+    assert plan_slices(MONTH, january, None, ["83"]) == [{"province": "83", "period": "2022-01"}]
+    assert announcement("dxstats.sources.portal:PORTAL", both) == {
+        "source": "portal", "periods": ["2021-12", "2022-01"], "provinces": ["82", "83"]}
+    with pytest.raises(AirflowFailException, match="provinces 84 are not ingested by this deployment"):
+        plan_slices(MONTH, january, None, ["82", "84"])
+    with pytest.raises(AirflowFailException, match="after this run's own period"):
+        plan_slices(MONTH, january, "2022-02", None)
+
+
 def test_several_provinces_need_a_province_named_when_loading(monkeypatch, landing, warehouse):
     monkeypatch.setenv("DXSTATS_PROVINCES", "82,83")
     with pytest.raises(ValueError, match="ingests provinces 82, 83: say which one"):

@@ -1,5 +1,5 @@
-"""One shape for the ingest DAGs of periodic sources: prepare the warehouse, list the provinces and the periods,
-then per source one ingest task mapped over every (province, period).
+"""One shape for the ingest DAGs of periodic sources: prepare the warehouse, list the run's (province, period)
+slices, then per source one ingest task mapped over them.
 
 Why a factory: the ingest DAGs (portal, registers, infrastructure, telecom) differ only in their
 schedule and their sources; their DAG files say just that. Imported by DAG files, so it stays light
@@ -31,9 +31,9 @@ BACKFILL_DOC = """
 
 **Periods and provinces.** A run loads its own period; with param `backfill_from` (e.g.
 `{"backfill_from": "2022-01"}`) every period from that one through its own. It loads every province of the
-deployment (`DXSTATS_PROVINCES`), or those of param `provinces` (e.g. `{"provinces": ["82"]}`). Each
-(province, period) is one mapped `ingest_*` instance, labelled "82 2022-01", in parallel up to the
-`dxstats_warehouse` pool's slots. See `docs/runbook.md`, "Backfill a year" and "Several provinces".
+deployment (`DXSTATS_PROVINCES`), or those of param `provinces` (e.g. `{"provinces": ["82"]}`). Task `slices`
+lists each (province, period); each is one mapped `ingest_*` instance, labelled "82 2022-01", in parallel up
+to the `dxstats_warehouse` pool's slots. See `docs/runbook.md`, "Backfill a year" and "Several provinces".
 """
 
 
@@ -53,12 +53,12 @@ def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple
     """A DAG whose task ``ingest_<name>`` loads source ``"module:NAME"`` for each (province, period) of the run, and
     whose task ``announce_<name>`` then updates its Asset once, naming every period and province loaded.
 
-    ``provinces`` lists the run's provinces (the deployment's, or param ``provinces``), ``periods`` its periods
-    (its own; with param ``backfill_from``, every one from there on), and each ingest task is mapped over every
-    pair of the two (a national backfill fans out to provinces x months). ``extract`` maps a source to
-    ``"module:function"``, a task ``extract_<name>`` that lands a slice's files itself (the portal's HTTP API);
-    it is mapped with its ingest as a group, so each slice's ingest waits for that slice's extract only. Tasks
-    that write to the warehouse run in the pool ``dxstats_warehouse``, whose size the deployment sets.
+    ``slices`` lists the run's (province, period) pairs: each of its provinces (the deployment's, or param
+    ``provinces``) with each of its periods (its own; with param ``backfill_from``, every one from there on), and
+    each ingest task is mapped over them (a national backfill fans out to provinces x months). ``extract`` maps
+    a source to ``"module:function"``, a task ``extract_<name>`` that lands a slice's files itself (the portal's
+    HTTP API); it is mapped with its ingest as a group, so each slice's ingest waits for that slice's extract
+    only. Tasks that write to the warehouse run in the pool ``dxstats_warehouse``, whose size the deployment sets.
 
     A task that returns a dict pushes it as one XCom (``multiple_outputs=False``): from a ``dict`` return type
     TaskFlow would infer one more XCom per key, each a call to the execution API and a metadata write (eight
@@ -87,26 +87,20 @@ def ingest_dag(dag_id: str, description: str, doc: str, sources: dict[str, tuple
             return run()
 
         @task
-        def periods(data_interval_start=None, params=None) -> list[str]:
-            from dxstats.tasks import plan_periods
+        def slices(data_interval_start=None, params=None) -> list[dict[str, str]]:
+            from dxstats.tasks import plan_slices
 
-            return plan_periods(cadence, data_interval_start, params["backfill_from"])
+            return plan_slices(cadence, data_interval_start, params["backfill_from"], params["provinces"])
 
-        @task
-        def provinces(params=None) -> list[str]:
-            from dxstats.tasks import plan_provinces
-
-            return plan_provinces(params["provinces"])
-
-        planned, where = periods(), provinces()
-        prepare_warehouse() >> [planned, where]
+        planned = slices()
+        prepare_warehouse() >> planned
         for name, (path, asset) in sources.items():
             ingest = _ingest_task(name, path, cadence)
             if extract and name in extract:
-                loaded = _extract_then_ingest(name, extract[name], ingest).expand(province=where, period=planned)
+                loaded = _extract_then_ingest(name, extract[name], ingest).expand_kwargs(planned)
             else:
-                loaded = ingest.expand(province=where, period=planned)
-            loaded >> _announce_task(name, path, asset)(provinces=where, periods=planned)
+                loaded = ingest.expand_kwargs(planned)
+            loaded >> _announce_task(name, path, asset)(slices=planned)
 
     return build()
 
@@ -152,10 +146,10 @@ def _announce_task(name: str, path: str, asset: Asset) -> Any:
 
     @task(task_id=f"announce_{name}", outlets=[asset], trigger_rule="none_failed_min_one_success",
           multiple_outputs=False)
-    def announce(provinces: list[str], periods: list[str], outlet_events=None) -> dict[str, Any]:
+    def announce(slices: list[dict[str, str]], outlet_events=None) -> dict[str, Any]:
         from dxstats.tasks import announcement
 
-        extra = announcement(path, provinces, periods)
+        extra = announcement(path, slices)
         outlet_events[asset].extra = extra  # the report picks its half-year from the periods
         return extra
 

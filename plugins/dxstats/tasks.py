@@ -83,6 +83,18 @@ def plan_provinces(requested: list[str] | None) -> list[str]:
     return provinces
 
 
+def plan_slices(cadence: str, data_interval_start: datetime, backfill_from: str | None,
+                provinces: list[str] | None) -> list[dict[str, str]]:
+    """The run's slices, one ``{"province", "period"}`` per mapped ingest (every province with every period), from
+    :func:`plan_provinces` and :func:`plan_periods`; either refusing fails the run before anything loads.
+
+    One planning task a run rather than one per axis: each task instance costs the embedded job a handful of
+    execution-API calls, and each mapped ingest reads one XCom instead of two (``bench/RESULTS.md``).
+    """
+    wanted, periods = plan_provinces(provinces), plan_periods(cadence, data_interval_start, backfill_from)
+    return [{"province": province, "period": period} for province in wanted for period in periods]
+
+
 def ingest_period(path: str, period: str, run_id: str, *, province: str, cadence: str,
                   backfill_from: str | None = None, force: bool = False) -> dict[str, Any]:
     """One mapped instance: ingest the source for the DAG period ``period`` (``YYYY-MM`` or ``YYYY-Hn``) of
@@ -102,15 +114,15 @@ def ingest_period(path: str, period: str, run_id: str, *, province: str, cadence
     return ingest_source(path, period_start(period), run_id, force=force, province=province)
 
 
-def announcement(path: str, provinces: list[str], periods: list[str]) -> dict[str, Any]:
-    """What an ingest run's one Asset event says it loaded: the source, its own periods (a yearly source loads
-    one year for two half-years) and the provinces."""
+def announcement(path: str, slices: list[dict[str, str]]) -> dict[str, Any]:
+    """What an ingest run's one Asset event says it loaded (``slices``: :func:`plan_slices`'): the source, its own
+    periods (a yearly source loads one year for two half-years) and the provinces."""
     from dxstats.backfill import period_start
     from dxstats.sources import source_at
 
     source = source_at(path)
-    return {"source": source.name, "periods": sorted({str(source.period_of(period_start(p))) for p in periods}),
-            "provinces": sorted(provinces)}
+    periods = {str(source.period_of(period_start(s["period"]))) for s in slices}
+    return {"source": source.name, "periods": sorted(periods), "provinces": sorted({s["province"] for s in slices})}
 
 
 def extract_period(path: str, period: str, province: str, force: bool = False) -> dict[str, Any]:
