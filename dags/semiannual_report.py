@@ -14,11 +14,11 @@ e-mails them through the ``smtp_report`` connection to ``DXSTATS_REPORT_RECIPIEN
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 from dateutil.relativedelta import relativedelta
 
 from dxstats.assets import REPORT_INPUTS
-from dxstats.dag_factory import TZ, house_default_args
+from dxstats.dag_factory import TZ, dag_param, house_default_args
 from dxstats.pools import WAREHOUSE_POOL
 
 DEADLINE = "0 8 20 1,7 *"
@@ -40,11 +40,11 @@ SINCE_HALF_YEAR_START = relativedelta(months=6, days=19, hours=8)
     default_args=house_default_args(),
     doc_md=__doc__,
     params={
-        "half_year": Param(None, type=["null", "string"], pattern=r"^\d{4}-H[12]$",
-                           description="YYYY-H1 or YYYY-H2; empty: the last half-year that ended before the run"),
-        "languages": Param(["vi"], type="array", items={"enum": ["vi", "en"]},
-                           description="report languages (Vietnamese by default; add en for English)"),
-        "resend": Param(False, type="boolean", description="e-mail even if these exact files were already sent"),
+        "half_year": dag_param(None, "YYYY-H1 or YYYY-H2; empty: the last half-year that ended before the run",
+                               type=["null", "string"], pattern=r"^\d{4}-H[12]$"),
+        "languages": dag_param(["vi"], "report languages (Vietnamese by default; add en for English)",
+                               type="array", items={"enum": ["vi", "en"]}),
+        "resend": dag_param(False, "e-mail even if these exact files were already sent", type="boolean"),
     },
 )
 def semiannual_report() -> None:

@@ -177,3 +177,32 @@ def test_backfill_from_is_checked_when_the_run_is_triggered(bag):
         for bad in ("2022-1", "2022-13", "2022-H3", "H1-2022", "2022"):
             with pytest.raises(ParamValidationError, match="backfill_from"):
                 params["backfill_from"] = bad  # a trigger with this conf is refused
+
+
+#: Values a trigger's conf might give a param: right and wrong for each of the DAGs' params.
+CONF_VALUES = (None, True, False, 0, "", "2022-01", "2022-H1", "2022-13", "82", ["82"], ["82", "8"], [82], ["vi"],
+               ["vi", "en"], ["fr"], [], {"a": 1})
+
+
+def test_every_dags_params_are_in_the_declared_dialect_and_judge_values_as_the_default_dialect_would(bag):
+    """Each param declares draft 7 (Airflow then checks it against the smaller metaschema at each read), and no
+    keyword in it means something else under jsonschema's default draft, 2020-12: a conf is accepted or refused
+    the same under either."""
+    import jsonschema
+
+    from dxstats.dag_factory import PARAM_DIALECT
+
+    seen = 0
+    for dag_id, dag in bag.dags.items():
+        for name, param in dag.params.items():
+            schema = param.schema
+            assert schema.get("$schema") == PARAM_DIALECT, f"{dag_id}.{name}: made without dag_param"
+            assert jsonschema.validators.validator_for(schema) is jsonschema.Draft7Validator
+            jsonschema.Draft7Validator.check_schema(schema)
+            default = {k: v for k, v in schema.items() if k != "$schema"}
+            jsonschema.Draft202012Validator.check_schema(default)
+            for value in CONF_VALUES:
+                draft7 = jsonschema.Draft7Validator(schema).is_valid(value)
+                assert draft7 == jsonschema.Draft202012Validator(default).is_valid(value), (dag_id, name, value)
+            seen += 1
+    assert seen >= 6  # three ingest params a DAG and the report's three
