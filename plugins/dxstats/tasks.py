@@ -115,8 +115,8 @@ def ingest_period(path: str, period: str, run_id: str, *, province: str, cadence
 
 
 def announcement(path: str, slices: list[dict[str, str]]) -> dict[str, Any]:
-    """What an ingest run's one Asset event says it loaded (``slices``: :func:`plan_slices`'): the source, its own
-    periods (a yearly source loads one year for two half-years) and the provinces."""
+    """What an ingest run's one Asset event says it loaded, from the run's ``slices`` (:func:`plan_slices`): the
+    source, its own periods (a yearly source loads one year for two half-years) and the provinces."""
     from dxstats.backfill import period_start
     from dxstats.sources import source_at
 
