@@ -93,8 +93,8 @@ def test_parsing_a_dag_file_loads_no_heavy_module(path: Path):
 
 # --- fan-out: ingest tasks mapped over the run's periods, warehouse writers in one pool ----------------------
 
-#: tasks that never open the warehouse, so they must not hold one of its pool's slots: the period and province
-#: lists, the portal's HTTP pull (it lands files), an ingest's Asset announcement and the report's e-mail (it
+#: tasks that never open the warehouse, so they must not hold one of its pool's slots: the run's list of
+#: slices, the portal's HTTP pull (it lands files), an ingest's Asset announcement and the report's e-mail (it
 #: sends files already written)
 WAREHOUSE_FREE = re.compile(r"^(slices|extract_\w+|announce_\w+|email_report)$")
 

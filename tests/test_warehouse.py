@@ -61,6 +61,39 @@ def test_a_sql_file_is_split_once_per_text_and_again_when_it_changes(tmp_path, m
 
 
 @pytest.mark.postgres
+def test_postgresql_sessions_compile_no_query_and_keep_the_urls_own_options(pg_url):
+    """Each PostgreSQL session runs with ``jit`` off (the report's marts lost more to compiling than they gained,
+    bench/RESULTS.md), whatever the server's default, and session options a deployment puts in the URL still
+    apply; DuckDB's sessions are left as they are."""
+    from urllib.parse import quote
+
+    from sqlalchemy import create_engine
+
+    from dxstats.warehouse import session_options
+
+    server = create_engine(pg_url)  # a session of the server's own defaults, to compare with
+    try:
+        with server.connect() as conn:
+            default = conn.exec_driver_sql("SHOW jit").scalar()
+    finally:
+        server.dispose()
+    warehouse = Warehouse(pg_url)
+    try:
+        plain = warehouse.frame("SELECT current_setting('jit') AS jit")["jit"].tolist()
+    finally:
+        warehouse.close()
+    tuned = Warehouse(f"{pg_url}?options={quote('-c statement_timeout=5min')}")
+    try:
+        both = tuned.frame("SELECT current_setting('jit') AS jit, current_setting('statement_timeout') AS timeout")
+    finally:
+        tuned.close()
+    assert default == "on"  # Debian's and PostgreSQL's default: what the warehouse turns off
+    assert plain == ["off"]
+    assert both.values.tolist() == [["off", "5min"]]
+    assert session_options("duckdb:///warehouse.duckdb") == {}
+
+
+@pytest.mark.postgres
 def test_postgresql_partitions_the_monthly_facts_declared_once(pg_url):
     """The common DDL's PostgreSQL clauses: monthly facts partitioned by month, filing ids in byte order."""
     warehouse = Warehouse(pg_url)
