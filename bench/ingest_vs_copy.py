@@ -39,15 +39,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from peak_memory import peak_mib  # bench/, beside this script
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "plugins"), str(REPO / "scripts")]
-
-
-def _peak_mib() -> float:
-    """This process's peak resident memory. Not ``ru_maxrss``: Linux carries that across exec, so a child
-    would report the parent's peak (the generator's) when its own is lower."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
 def _postgres_cpu() -> float:
@@ -95,7 +90,7 @@ def copy_side(path: Path, pg: str, kind: str = "unlogged") -> dict:
         seconds, cpu = time.perf_counter() - started, _spent(cpu)
         rows = conn.execute("SELECT COUNT(*) FROM bench_copy").fetchone()[0]
         conn.execute("DROP TABLE bench_copy")
-    return {"seconds": seconds, "rows": rows, "peak_mib": _peak_mib(), "cpu": cpu}
+    return {"seconds": seconds, "rows": rows, "peak_mib": peak_mib(), "cpu": cpu}
 
 
 class _Utilisation:
@@ -162,7 +157,7 @@ def ingest_side(landing: Path, pg: str, profile: str = "", debug: str = "", util
     if profiler:
         _write_profile(profiler, Path(profile))
     warehouse.close()
-    return {"seconds": seconds, "rows": result.rows_loaded + result.rows_rejected, "peak_mib": _peak_mib(),
+    return {"seconds": seconds, "rows": result.rows_loaded + result.rows_rejected, "peak_mib": peak_mib(),
             "loaded": result.rows_loaded, "rejected": result.rows_rejected, "cpu": cpu,
             "utilisation": getattr(sampler, "samples", None)}
 

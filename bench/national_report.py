@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -45,6 +44,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from peak_memory import peak_mib  # bench/, beside this script
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "plugins")]
@@ -81,10 +82,6 @@ COPIES: dict[str, tuple[dict[str, str], str | None]] = {
 }
 #: a copied row's batch: a new id, the same in the batch and in its rows
 BATCH_ID = f"SUBSTRING(MD5({PREFIX} || t.batch_id), 1, 32)"
-
-
-def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # ---------------------------------------------------------------- the warehouse
@@ -247,7 +244,7 @@ def measure(url: str, half_year: str, languages: list[str], outbox: Path) -> dic
         stages["publish"] += _timed(lambda: publish(files, outbox / half_year / "report", half_year=half_year))
     warehouse.close()
     sizes = {p.name: p.stat().st_size for p in (outbox / half_year / "report").iterdir() if p.suffix != ".csv"}
-    return {"stages": dict(stages), "queries": dict(clock.seconds), "peak_mib": _peak_mib(), "tables": tables,
+    return {"stages": dict(stages), "queries": dict(clock.seconds), "peak_mib": peak_mib(), "tables": tables,
             "table_rows": rows, "file_bytes": sizes}
 
 
@@ -313,7 +310,7 @@ def _dag_child(half_year: str, languages: list[str]) -> dict[str, Any]:
     wall = time.perf_counter() - started
     tasks = {ti.task_id: (ti.end_date - ti.start_date).total_seconds()
              for ti in run.get_task_instances() if ti.start_date and ti.end_date}
-    return {"state": str(run.state), "wall": wall, "tasks": tasks, "peak_mib": _peak_mib()}
+    return {"state": str(run.state), "wall": wall, "tasks": tasks, "peak_mib": peak_mib()}
 
 
 def _child(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:

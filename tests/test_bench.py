@@ -41,6 +41,23 @@ def bench_pg(pg_server: str) -> Iterator[str]:
         conn.execute("DROP DATABASE IF EXISTS dxstats_bench WITH (FORCE)")
 
 
+def test_a_child_process_reports_its_own_peak_memory_not_its_large_parents():
+    """The scripts time each side in a child process started by one that may be large (it generated the data,
+    or built a DuckDB warehouse in-process): the child's figure must be its own, which ``ru_maxrss`` is not."""
+    import resource
+
+    ballast = bytearray(512 * 2**20)  # this process's peak is now at least 512 MiB, touched page by page
+    ballast[::4096] = b"x" * (len(ballast) // 4096)
+    probe = ("import resource, sys; sys.path.insert(0, sys.argv[1]); from peak_memory import peak_mib; "
+             "print(peak_mib(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    done = subprocess.run([sys.executable, "-c", probe, str(BENCH)], capture_output=True, text=True, check=True)
+    own, carried = map(float, done.stdout.split())
+    parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    del ballast
+    assert parent >= 512
+    assert 1 < own < 100, f"the child's own peak is a bare interpreter's ({own:.0f} MiB; ru_maxrss says {carried:.0f})"
+
+
 def test_validate_call_times_each_case_on_the_suites():
     out = bench("validate_call.py", "--rows", "2000", "--repeat", "1", "--chunks", "2")
     for case in ("portal_summary 16 rows, cold", "portal 2,000 rows, cold", "portal 2,000 rows, warm",
