@@ -83,8 +83,8 @@ def _has_code(statement: str) -> bool:
 
 
 def session_options(url: str) -> dict[str, str]:
-    """What each warehouse session sets at its start: on PostgreSQL, no JIT compilation (``jit = off``), after
-    the URL's own ``options``.
+    """What each warehouse session sets at its start: on PostgreSQL, no JIT compilation (``jit = off``) unless
+    the URL's own ``options`` say otherwise (they come after it, so a deployment's choice wins).
 
     Why: PostgreSQL compiles a query to machine code when its estimated cost passes ``jit_above_cost``, in the
     leader and in each parallel worker. The report's marts are many expressions over plans it costs high, and
@@ -99,7 +99,7 @@ def session_options(url: str) -> dict[str, str]:
         return {}
     own = parsed.query.get("options", "")
     own = " ".join(own) if isinstance(own, tuple) else own
-    return {"options": f"{own} -c jit=off".strip()}
+    return {"options": f"-c jit=off {own}".strip()}
 
 
 class Warehouse:
