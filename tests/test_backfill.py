@@ -43,7 +43,7 @@ def test_a_backfill_that_cannot_work_is_refused_saying_why(cadence, start, backf
         periods_to_load(cadence, start, backfill_from)
 
 
-def test_the_periods_task_fails_without_retries_on_a_bad_backfill():
+def test_planning_the_periods_fails_without_retries_on_a_bad_backfill():
     from airflow.sdk.exceptions import AirflowFailException
 
     from dxstats.tasks import plan_periods

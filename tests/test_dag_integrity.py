@@ -91,7 +91,7 @@ def test_parsing_a_dag_file_loads_no_heavy_module(path: Path):
     assert out.stdout.strip().splitlines()[-1:] in ([""], []), f"{path.name} loads {out.stdout.strip()}"
 
 
-# --- fan-out: ingest tasks mapped over the run's periods, warehouse writers in one pool ----------------------
+# --- fan-out: ingest tasks mapped over the run's slices, warehouse writers in one pool -----------------------
 
 #: tasks that never open the warehouse, so they must not hold one of its pool's slots: the run's list of
 #: slices, the portal's HTTP pull (it lands files), an ingest's Asset announcement and the report's e-mail (it

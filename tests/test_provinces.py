@@ -47,8 +47,8 @@ def test_a_national_deployment_names_its_provinces(monkeypatch, tmp_path):
 
 
 def test_a_run_plans_every_province_with_every_period_and_refuses_a_province_or_period_it_cannot_load(monkeypatch):
-    """The one planning task's slices: the cross of the run's provinces and periods, labelled as the mapped ingests
-    are; an unknown province or an impossible backfill fails the task (and the run), naming it."""
+    """The one planning task's slices: the cross of the run's provinces and periods, each keyed by the mapped
+    ingest's arguments; an unknown province or an impossible backfill fails the task (and the run), naming it."""
     import pendulum
     from airflow.sdk.exceptions import AirflowFailException
 

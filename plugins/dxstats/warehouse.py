@@ -82,26 +82,6 @@ def _has_code(statement: str) -> bool:
                for kind, value in lexer.tokenize(statement))
 
 
-def session_options(url: str) -> dict[str, str]:
-    """What each warehouse session sets at its start: on PostgreSQL, no JIT compilation (``jit = off``) unless
-    the URL's own ``options`` say otherwise (they come after it, so a deployment's choice wins).
-
-    Why: PostgreSQL compiles a query to machine code when its estimated cost passes ``jit_above_cost``, in the
-    leader and in each parallel worker. The report's marts are many expressions over plans it costs high, and
-    the compiling cost more than it saved: a national half-year's report queries took 51 s with it and 37 s
-    without, the institutional indicators 1.7 s and 0.09 s; the 1M-row ingest was the same either way
-    (``bench/RESULTS.md``, machine P). ``jit`` is a user setting, so no privilege is needed.
-    """
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        return {}
-    own = parsed.query.get("options", "")
-    own = " ".join(own) if isinstance(own, tuple) else own
-    return {"options": f"-c jit=off {own}".strip()}
-
-
 class Warehouse:
     """A warehouse engine plus the dialect-specific ways to create, load and query it."""
 
@@ -111,7 +91,7 @@ class Warehouse:
         self.url = url or settings.warehouse_url()
         if self.url.startswith("duckdb:///"):
             Path(self.url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(self.url, connect_args=session_options(self.url))
+        self.engine: Engine = create_engine(self.url)
         self.dialect = self.engine.dialect.name
         if self.dialect not in DIALECTS:
             raise ValueError(f"warehouse {settings.safe_url(self.url)}: expected one of {DIALECTS}")
@@ -145,10 +125,20 @@ class Warehouse:
 
     def frame(self, sql: str, **params: Any) -> pd.DataFrame:
         """A query's result as a DataFrame (for tests, reports and analysts' helpers); a list parameter expands
-        (``IN :codes``)."""
+        (``IN :codes``).
+
+        On PostgreSQL the query runs without JIT compilation (``SET LOCAL jit = off``, its own transaction only,
+        so a connection pooler's other clients never see it). PostgreSQL compiles a query whose estimated cost
+        passes ``jit_above_cost``, in the leader and each parallel worker; the marts are many expressions over
+        plans it costs high, and compiling cost more than it saved: a national half-year's report queries took
+        51 s with it and 37 s without, the institutional indicators 1.7 s and 0.09 s (``bench/RESULTS.md``,
+        machine P). Loads are left as they are: the 1M-row ingest took the same time either way.
+        """
         import pandas as pd
 
         with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn.exec_driver_sql("SET LOCAL jit = off")
             result = conn.execute(_bound(sql, params), params)
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
