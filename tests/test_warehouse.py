@@ -71,7 +71,8 @@ def test_postgresql_reads_compile_no_query_and_leave_the_session_as_it_was(pg_ur
     warehouse = Warehouse(pg_url)
     try:
         with warehouse.engine.connect() as conn:  # the database's default is JIT on, whatever the server's
-            conn.exec_driver_sql(f'ALTER DATABASE "{make_url(pg_url).database}" SET jit = on')
+            database = conn.dialect.identifier_preparer.quote(make_url(pg_url).database)
+            conn.exec_driver_sql(f"ALTER DATABASE {database} SET jit = on")  # an identifier: no bind parameter
             conn.commit()
         warehouse.engine.dispose()  # new sessions read the database's new default
         read = warehouse.frame("SELECT current_setting('jit') AS jit")["jit"].tolist()
